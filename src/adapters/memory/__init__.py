@@ -1,0 +1,5 @@
+"""In-memory adapters honouring the same contract as the SQL ones, for fast tests."""
+
+from adapters.memory.unit_of_work import InMemoryStore, InMemoryTaskRepository, InMemoryUnitOfWork
+
+__all__ = ["InMemoryStore", "InMemoryTaskRepository", "InMemoryUnitOfWork"]

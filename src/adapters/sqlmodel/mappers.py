@@ -1,0 +1,56 @@
+"""Data mappers between the domain's Task and the tasks table's rows."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.task import Priority, Recurrence, Task
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.MEDIUM: 1, Priority.HIGH: 2}
+PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
+
+
+def task_to_row(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "user_id": task.owner_id,
+        "title": task.title,
+        "description": task.description,
+        "priority": PRIORITY_RANK[task.priority],
+        "tags": list(task.tags),
+        "due_at": task.due_at,
+        "recurrence": None if task.recurrence is None else task.recurrence.value,
+        "completed": task.completed,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "completed_at": task.completed_at,
+        "version": task.version,
+    }
+
+
+def row_to_task(row: Mapping[str, Any]) -> Task:
+    recurrence = row["recurrence"]
+    return Task(
+        id=row["id"],
+        owner_id=row["user_id"],
+        title=row["title"],
+        description=row["description"],
+        priority=PRIORITY_BY_RANK[row["priority"]],
+        tags=tuple(row["tags"]),
+        due_at=_utc(row["due_at"]),
+        recurrence=None if recurrence is None else Recurrence(recurrence),
+        completed=row["completed"],
+        created_at=_utc_required(row["created_at"]),
+        updated_at=_utc_required(row["updated_at"]),
+        completed_at=_utc(row["completed_at"]),
+        version=row["version"],
+    )
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc_required(value)
+
+
+def _utc_required(value: datetime) -> datetime:
+    """SQLite hands back naive times (stored in UTC); PostgreSQL hands back aware ones."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

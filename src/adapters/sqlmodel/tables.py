@@ -1,0 +1,55 @@
+"""Table models: the database's shape, kept apart from the domain entity."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, SmallInteger, String, Table
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+metadata = SQLModel.metadata
+metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+OWNER_ID_MAX_LENGTH = 255
+TAGS_TYPE = JSON().with_variant(JSONB(), "postgresql")
+
+
+class TaskRow(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint("priority BETWEEN 0 AND 2", name="priority_rank"),
+        CheckConstraint("recurrence IN ('daily', 'weekly', 'monthly')", name="recurrence_known"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    user_id: str = Field(sa_type=String(OWNER_ID_MAX_LENGTH), nullable=False)
+    title: str = Field(sa_type=String(200), nullable=False)
+    description: str | None = Field(default=None, sa_type=String(2000), nullable=True)
+    # Stored as a rank (0 low, 1 medium, 2 high) so "sort by priority" is an index order.
+    priority: int = Field(sa_type=SmallInteger, nullable=False)
+    tags: list[str] = Field(sa_type=TAGS_TYPE, nullable=False)
+    due_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+    recurrence: str | None = Field(default=None, sa_type=String(10), nullable=True)
+    completed: bool = Field(nullable=False)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+    version: int = Field(nullable=False)
+
+
+tasks_table: Table = TaskRow.__table__  # type: ignore[attr-defined]
+
+# Serves the owner's default listing, newest first, and its keyset pages.
+Index(
+    "ix_tasks_owner_recent",
+    tasks_table.c.user_id,
+    tasks_table.c.created_at.desc(),
+    tasks_table.c.id.desc(),
+)

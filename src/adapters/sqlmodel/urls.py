@@ -1,0 +1,103 @@
+"""Turn the database URLs people paste (Neon's included) into what SQLAlchemy's async drivers take."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy.engine import URL, make_url
+
+log = logging.getLogger(__name__)
+
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg"}
+_SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite"}
+_SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseTarget:
+    """A driver URL plus the keyword arguments its driver's connect() needs."""
+
+    url: URL
+    connect_args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def masked(self) -> str:
+        return mask(self.url)
+
+
+def mask(url: URL | str) -> str:
+    """The URL with its password hidden, fit for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def database_target(raw: str) -> DatabaseTarget:
+    url = make_url(raw)
+    if url.drivername in _SQLITE_SCHEMES:
+        return DatabaseTarget(url.set(drivername="sqlite+aiosqlite"))
+    if url.drivername not in _POSTGRES_SCHEMES:
+        raise ValueError(f"unsupported database URL scheme {url.drivername!r} in {mask(url)}")
+    return _postgres_target(url)
+
+
+def _postgres_target(url: URL) -> DatabaseTarget:
+    """asyncpg rejects libpq's query parameters, so translate the ones that mean something."""
+    query = dict(url.query)
+    connect_args: dict[str, Any] = {}
+    server_settings: dict[str, str] = {}
+
+    sslmode = _single(query.pop("sslmode", None))
+    if sslmode is not None:
+        if sslmode not in _SSL_MODES:
+            raise ValueError(f"unknown sslmode {sslmode!r} in {mask(url)}")
+        connect_args["ssl"] = sslmode
+    # asyncpg negotiates SCRAM channel binding by itself.
+    query.pop("channel_binding", None)
+    application_name = _single(query.pop("application_name", None))
+    if application_name:
+        server_settings["application_name"] = application_name
+    connect_timeout = _single(query.pop("connect_timeout", None))
+    if connect_timeout:
+        connect_args["timeout"] = float(connect_timeout)
+    options = _single(query.pop("options", None))
+    if options:
+        server_settings.update(_server_options(options))
+    for name in query:
+        log.warning("ignoring unsupported database URL parameter %r", name)
+
+    if server_settings:
+        connect_args["server_settings"] = server_settings
+    return DatabaseTarget(url.set(drivername="postgresql+asyncpg", query={}), connect_args)
+
+
+def _server_options(options: str) -> dict[str, str]:
+    """Read libpq `options` (`-c name=value ...`); Neon's `endpoint=` is for clients without SNI."""
+    settings: dict[str, str] = {}
+    words = shlex.split(unquote(options))
+    for flag, value in zip(words, words[1:], strict=False):
+        if flag == "-c" and "=" in value:
+            name, _, setting = value.partition("=")
+            settings[name] = setting
+    return settings
+
+
+def _single(value: str | tuple[str, ...] | None) -> str | None:
+    return value[-1] if isinstance(value, tuple) else value
+
+
+def sqlite_file(raw: str) -> str | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    url = make_url(raw)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database

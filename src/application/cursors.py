@@ -1,0 +1,60 @@
+"""Opaque, tamper-evident page cursors bound to the query they were made for."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from uuid import UUID
+
+from application.errors import InvalidCursor
+from application.ports import PagePosition
+
+_SIGNATURE_BYTES = 16
+
+
+class CursorCodec:
+    """Signs page positions with HMAC-SHA256 so clients can hold them but not forge them."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = hashlib.sha256(b"tasks-service/cursor\x00" + key).digest()
+
+    def encode(self, position: PagePosition, query: Mapping[str, object]) -> str:
+        payload = json.dumps(
+            {"c": position.created_at.isoformat(), "i": position.id.hex, "q": _fingerprint(query)},
+            separators=(",", ":"),
+        ).encode()
+        return _b64encode(self._sign(payload) + payload)
+
+    def decode(self, cursor: str, query: Mapping[str, object]) -> PagePosition:
+        try:
+            raw = _b64decode(cursor)
+        except (binascii.Error, ValueError) as error:
+            raise InvalidCursor("the cursor is not valid") from error
+        signature, payload = raw[:_SIGNATURE_BYTES], raw[_SIGNATURE_BYTES:]
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            raise InvalidCursor("the cursor is not valid")
+        fields = json.loads(payload)
+        if fields["q"] != _fingerprint(query):
+            raise InvalidCursor("the cursor was made for other filters")
+        return PagePosition(created_at=datetime.fromisoformat(fields["c"]), id=UUID(hex=fields["i"]))
+
+    def _sign(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+
+
+def _fingerprint(query: Mapping[str, object]) -> str:
+    canonical = json.dumps(query, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -1,0 +1,15 @@
+"""Errors the use cases raise about a request rather than about a task."""
+
+from domain.errors import DomainError
+
+
+class InvalidCursor(DomainError):
+    """A page cursor was tampered with, or made for another query."""
+
+
+class InvalidToken(DomainError):
+    """A bearer token is missing, malformed, expired or badly signed."""
+
+
+class ConcurrentUpdate(DomainError):
+    """Another writer changed the task between our read and our write."""

@@ -1,0 +1,127 @@
+"""The ports the use cases depend on; adapters implement them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from domain.errors import OwnershipViolation
+from domain.task import Task
+
+
+@dataclass(frozen=True, slots=True)
+class PagePosition:
+    """Where a page of the default order (-created_at, -id) ends."""
+
+    created_at: datetime
+    id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskFilter:
+    """Which of the owner's tasks a listing wants, and where to start."""
+
+    completed: bool | None = None
+    after: PagePosition | None = None
+    limit: int = 20
+
+
+class TaskRepository(ABC):
+    """One owner's tasks. Built for a single owner; no method reaches another owner's rows.
+
+    Each public method hands the owner to its abstract counterpart, so an adapter
+    cannot forget the scope: the owner is an argument it has to use.
+    """
+
+    def __init__(self, owner_id: str) -> None:
+        self.owner_id = owner_id
+
+    async def add(self, task: Task) -> None:
+        self._check_owner(task)
+        await self._add(task)
+
+    async def get(self, task_id: UUID) -> Task | None:
+        return await self._get(self.owner_id, task_id)
+
+    async def list(self, task_filter: TaskFilter) -> list[Task]:
+        """Tasks in the default order (newest first, ties by id), at most `limit`."""
+        return await self._list(self.owner_id, task_filter)
+
+    async def update(self, task: Task, *, expected_version: int) -> bool:
+        """Store the task if its stored version is still `expected_version`."""
+        self._check_owner(task)
+        return await self._update(self.owner_id, task, expected_version)
+
+    async def delete(self, task_id: UUID, *, expected_version: int | None = None) -> bool:
+        """Delete the task (only at `expected_version` when given); return whether it was."""
+        return await self._delete(self.owner_id, task_id, expected_version)
+
+    def _check_owner(self, task: Task) -> None:
+        if task.owner_id != self.owner_id:
+            raise OwnershipViolation(f"task {task.id} does not belong to this repository's owner")
+
+    @abstractmethod
+    async def _add(self, task: Task) -> None: ...
+
+    @abstractmethod
+    async def _get(self, owner_id: str, task_id: UUID) -> Task | None: ...
+
+    @abstractmethod
+    async def _list(self, owner_id: str, task_filter: TaskFilter) -> list[Task]: ...
+
+    @abstractmethod
+    async def _update(self, owner_id: str, task: Task, expected_version: int) -> bool: ...
+
+    @abstractmethod
+    async def _delete(
+        self, owner_id: str, task_id: UUID, expected_version: int | None
+    ) -> bool: ...
+
+
+class UnitOfWork(ABC):
+    """One transaction for one owner. Rolls back unless the use case commits."""
+
+    tasks: TaskRepository
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    @abstractmethod
+    async def commit(self) -> None: ...
+
+    @abstractmethod
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work whose repositories are scoped to `owner_id`."""
+
+    def __call__(self, owner_id: str) -> UnitOfWork: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> UUID: ...
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> str:
+        """Return the owner (the token's `sub`) or raise InvalidToken."""
+        ...

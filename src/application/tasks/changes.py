@@ -1,0 +1,59 @@
+"""Change one of the owner's tasks: partially, whole, or by flipping `completed`."""
+
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+from application.errors import ConcurrentUpdate
+from application.ports import Clock, UnitOfWorkFactory
+from domain.errors import TaskNotFound, VersionMismatch
+from domain.task import Task, TaskChanges, TaskDraft
+
+Change = Callable[[Task, datetime], bool]
+
+
+class _ChangeTask:
+    """Load, check `If-Match`, change, and store only if nobody else stored first."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def _change(self, owner_id: str, task_id: UUID, change: Change, if_match: int | None) -> Task:
+        async with self._uow(owner_id) as uow:
+            task = await uow.tasks.get(task_id)
+            if task is None:
+                raise TaskNotFound(task_id)
+            if if_match is not None and task.version != if_match:
+                raise VersionMismatch(task_id)
+            loaded_version = task.version
+            if change(task, self._clock.now()):
+                if not await uow.tasks.update(task, expected_version=loaded_version):
+                    raise VersionMismatch(task_id) if if_match is not None else ConcurrentUpdate(task_id)
+                await uow.commit()
+        return task
+
+
+class UpdateTask(_ChangeTask):
+    async def __call__(
+        self, owner_id: str, task_id: UUID, changes: TaskChanges, *, if_match: int | None = None
+    ) -> Task:
+        return await self._change(owner_id, task_id, lambda task, now: task.apply(changes, now), if_match)
+
+
+class ReplaceTask(_ChangeTask):
+    async def __call__(
+        self, owner_id: str, task_id: UUID, draft: TaskDraft, *, if_match: int | None = None
+    ) -> Task:
+        changes = draft.as_changes()
+        return await self._change(owner_id, task_id, lambda task, now: task.apply(changes, now), if_match)
+
+
+class ToggleTask(_ChangeTask):
+    async def __call__(self, owner_id: str, task_id: UUID, *, if_match: int | None = None) -> Task:
+        return await self._change(owner_id, task_id, _toggle, if_match)
+
+
+def _toggle(task: Task, now: datetime) -> bool:
+    task.toggle(now)
+    return True

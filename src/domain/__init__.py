@@ -1,0 +1,1 @@
+"""The heart of the service: tasks and the rules they keep. Standard library only."""

@@ -1,0 +1,26 @@
+"""Errors the domain raises when a rule would be broken."""
+
+
+class DomainError(Exception):
+    """Base of every error the domain and the use cases raise on purpose."""
+
+
+class InvalidTask(DomainError):
+    """A value would break one of the task's invariants."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class TaskNotFound(DomainError):
+    """No such task for this owner (whether it exists for another owner is not said)."""
+
+
+class VersionMismatch(DomainError):
+    """The task changed since the version the caller based its change on."""
+
+
+class OwnershipViolation(DomainError):
+    """Code tried to store one owner's task through another owner's repository."""

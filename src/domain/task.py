@@ -1,0 +1,178 @@
+"""The task entity and the invariants every task keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from enum import Enum, StrEnum
+from uuid import UUID
+
+from domain.errors import InvalidTask
+
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 2000
+TAGS_MAX_COUNT = 20
+TAG_MAX_LENGTH = 50
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Recurrence(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+class Unset(Enum):
+    """Marks a field a partial change leaves alone (None is a value: it clears)."""
+
+    UNSET = "UNSET"
+
+
+UNSET = Unset.UNSET
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskDraft:
+    """What a client chooses when it creates a task or replaces one whole."""
+
+    title: str
+    description: str | None = None
+    priority: Priority = Priority.MEDIUM
+    tags: tuple[str, ...] = ()
+    due_at: datetime | None = None
+    recurrence: Recurrence | None = None
+    completed: bool = False
+
+    def as_changes(self) -> TaskChanges:
+        return TaskChanges(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskChanges:
+    """A partial change: only the fields that are not UNSET are applied."""
+
+    title: str | Unset = UNSET
+    description: str | None | Unset = UNSET
+    priority: Priority | Unset = UNSET
+    tags: tuple[str, ...] | Unset = UNSET
+    due_at: datetime | None | Unset = UNSET
+    recurrence: Recurrence | None | Unset = UNSET
+    completed: bool | Unset = UNSET
+
+
+@dataclass(slots=True, kw_only=True)
+class Task:
+    """One owner's task. Every change goes through a method that keeps the invariants."""
+
+    id: UUID
+    owner_id: str
+    title: str
+    description: str | None
+    priority: Priority
+    tags: tuple[str, ...]
+    due_at: datetime | None
+    recurrence: Recurrence | None
+    completed: bool
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    version: int
+
+    @classmethod
+    def create(cls, *, id: UUID, owner_id: str, draft: TaskDraft, now: datetime) -> Task:
+        completed = draft.completed
+        return cls(
+            id=id,
+            owner_id=owner_id,
+            title=normalise_title(draft.title),
+            description=normalise_description(draft.description),
+            priority=Priority(draft.priority),
+            tags=normalise_tags(draft.tags),
+            due_at=normalise_time("due_at", draft.due_at),
+            recurrence=None if draft.recurrence is None else Recurrence(draft.recurrence),
+            completed=completed,
+            created_at=now,
+            updated_at=now,
+            completed_at=now if completed else None,
+            version=1,
+        )
+
+    def apply(self, changes: TaskChanges, now: datetime) -> bool:
+        """Apply a change all or nothing; return whether anything actually changed."""
+        wanted = _validated(changes)
+        changed = {name: value for name, value in wanted.items() if getattr(self, name) != value}
+        if not changed:
+            return False
+        for name, value in changed.items():
+            setattr(self, name, value)
+        if "completed" in changed:
+            self.completed_at = now if self.completed else None
+        self._touch(now)
+        return True
+
+    def toggle(self, now: datetime) -> None:
+        self.apply(TaskChanges(completed=not self.completed), now)
+
+    def _touch(self, now: datetime) -> None:
+        self.updated_at = now
+        self.version += 1
+
+
+def _validated(changes: TaskChanges) -> dict[str, object]:
+    normalisers = {
+        "title": normalise_title,
+        "description": normalise_description,
+        "priority": Priority,
+        "tags": normalise_tags,
+        "due_at": lambda value: normalise_time("due_at", value),
+        "recurrence": lambda value: None if value is None else Recurrence(value),
+        "completed": bool,
+    }
+    wanted: dict[str, object] = {}
+    for name, normalise in normalisers.items():
+        value = getattr(changes, name)
+        if value is not UNSET:
+            wanted[name] = normalise(value)
+    return wanted
+
+
+def normalise_title(title: str) -> str:
+    trimmed = title.strip()
+    if not trimmed:
+        raise InvalidTask("title", "must not be blank")
+    if len(trimmed) > TITLE_MAX_LENGTH:
+        raise InvalidTask("title", f"must be at most {TITLE_MAX_LENGTH} characters")
+    return trimmed
+
+
+def normalise_description(description: str | None) -> str | None:
+    if description is not None and len(description) > DESCRIPTION_MAX_LENGTH:
+        raise InvalidTask("description", f"must be at most {DESCRIPTION_MAX_LENGTH} characters")
+    return description
+
+
+def normalise_tags(tags: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Trim and lower-case each tag, drop repeats, keep the first-seen order."""
+    unique: dict[str, None] = {}
+    for tag in tags:
+        name = tag.strip().lower()
+        if not name or len(name) > TAG_MAX_LENGTH:
+            raise InvalidTask("tags", f"each tag must be 1 to {TAG_MAX_LENGTH} characters")
+        unique[name] = None
+    if len(unique) > TAGS_MAX_COUNT:
+        raise InvalidTask("tags", f"at most {TAGS_MAX_COUNT} tags")
+    return tuple(unique)
+
+
+def normalise_time(field: str, value: datetime | None) -> datetime | None:
+    """Times carry an offset and are kept in UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidTask(field, "must include a UTC offset")
+    return value.astimezone(UTC)

@@ -1,0 +1,47 @@
+"""What `tasks serve` needs to run with no configuration: a data folder and a kept secret."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from adapters.sqlmodel.urls import sqlite_file
+from entrypoints.settings import Settings
+
+SECRET_FILE_NAME = ".tasks-jwt-secret"
+
+
+class ConfigurationError(Exception):
+    """The service cannot start as configured; the message says what to set."""
+
+
+def prepare(settings: Settings) -> Settings:
+    """Create the SQLite file's folder and fill in a generated secret where one may be generated."""
+    database_file = sqlite_file(settings.database_url)
+    if database_file is not None:
+        Path(database_file).parent.mkdir(parents=True, exist_ok=True)
+    if settings.auth_jwt_secret is not None:
+        return settings
+    if database_file is None:
+        raise ConfigurationError(
+            "AUTH_JWT_SECRET is not set. On a shared database the service will not invent a "
+            "signing secret: set AUTH_JWT_SECRET to a random string of at least 32 bytes "
+            "(e.g. `openssl rand -base64 48`)."
+        )
+    secret = _kept_secret(Path(database_file).parent / SECRET_FILE_NAME)
+    return settings.model_copy(update={"auth_jwt_secret": SecretStr(secret)})
+
+
+def _kept_secret(path: Path) -> str:
+    """Read the secret beside the database, or create it once, readable by its owner only."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as file:
+        file.write(secret + "\n")
+    return secret

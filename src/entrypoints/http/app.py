@@ -1,0 +1,80 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from entrypoints.container import Container
+from entrypoints.embedded import prepare
+from entrypoints.http import health, tasks
+from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.middleware import RequestContextMiddleware
+from entrypoints.http.problems import Problem
+from entrypoints.observability import configure_logging
+from entrypoints.settings import Settings
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    container = Container(settings=prepare(settings))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        engine = container.adapters.engine()  # made at start-up, never at import
+        try:
+            yield
+        finally:
+            await engine.dispose()
+            container.adapters.engine.reset()
+
+    app = FastAPI(
+        title="tasks-service",
+        version=API_VERSION,
+        summary="Every user's own task list, over HTTP.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    container.wire()
+    install_error_handlers(app)
+    app.include_router(tasks.router)
+    app.include_router(health.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def build_app() -> FastAPI:
+    """Entry for `uvicorn --factory`: settings from the environment."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, plus the Problem document that every error answer refers to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        definitions = problem_schema.pop("$defs", {})
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(definitions)
+        schemas["Problem"] = problem_schema
+        app.openapi_schema = schema
+    return app.openapi_schema

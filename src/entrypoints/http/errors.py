@@ -1,0 +1,66 @@
+"""Map every error to a problem answer; clients never see a trace, SQL or driver text."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from application.errors import ConcurrentUpdate, InvalidCursor, InvalidToken
+from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
+from entrypoints.http.problems import ProblemResponse, problem
+
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidToken, _invalid_token)  # type: ignore[arg-type]
+    app.add_exception_handler(TaskNotFound, _task_not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidTask, _invalid_task)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidCursor, _invalid_cursor)  # type: ignore[arg-type]
+    app.add_exception_handler(VersionMismatch, _version_mismatch)  # type: ignore[arg-type]
+    app.add_exception_handler(ConcurrentUpdate, _concurrent_update)  # type: ignore[arg-type]
+
+
+async def _invalid_request(_: Request, error: RequestValidationError) -> ProblemResponse:
+    return problem(422, "The request is not valid.", errors=_field_errors(error.errors()))
+
+
+async def _http_error(_: Request, error: HTTPException) -> ProblemResponse:
+    return problem(error.status_code, str(error.detail), headers=error.headers)
+
+
+async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
+    return problem(401, "A valid bearer token is required.", headers=BEARER_CHALLENGE)
+
+
+async def _task_not_found(_: Request, error: TaskNotFound) -> ProblemResponse:
+    return problem(404, "No such task.")
+
+
+async def _invalid_task(_: Request, error: InvalidTask) -> ProblemResponse:
+    errors = [{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}]
+    return problem(422, "The task is not valid.", errors=errors)
+
+
+async def _invalid_cursor(_: Request, error: InvalidCursor) -> ProblemResponse:
+    errors = [{"loc": ["query", "cursor"], "msg": str(error), "type": "value_error"}]
+    return problem(422, "The cursor is not valid for this query.", errors=errors)
+
+
+async def _version_mismatch(_: Request, error: VersionMismatch) -> ProblemResponse:
+    return problem(412, "The task has changed since the version named in If-Match.")
+
+
+async def _concurrent_update(_: Request, error: ConcurrentUpdate) -> ProblemResponse:
+    return problem(409, "The task was changed by another request at the same time; try again.")
+
+
+def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    return [
+        {"loc": [part for part in error["loc"] if isinstance(part, str | int)], "msg": error["msg"], "type": error["type"]}
+        for error in errors
+    ]

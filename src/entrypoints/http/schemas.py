@@ -1,0 +1,126 @@
+"""HTTP schemas for tasks: what clients send and what they get back, never the table or the entity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.task import (
+    DESCRIPTION_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    TAGS_MAX_COUNT,
+    TITLE_MAX_LENGTH,
+    Priority,
+    Recurrence,
+    Task,
+    TaskChanges,
+    TaskDraft,
+)
+
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH, pattern=r"\S")
+]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX_LENGTH, pattern=r"\S")
+]
+Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX_COUNT)]
+
+
+class TaskBase(BaseModel):
+    """The fields a client may set; anything else in a body is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: Description | None = None
+    priority: Priority = Priority.MEDIUM
+    tags: Tags = []
+    due_at: AwareDatetime | None = None
+    recurrence: Recurrence | None = None
+    completed: bool = False
+
+    def to_draft(self) -> TaskDraft:
+        return TaskDraft(
+            title=self.title,
+            description=self.description,
+            priority=self.priority,
+            tags=tuple(self.tags),
+            due_at=self.due_at,
+            recurrence=self.recurrence,
+            completed=self.completed,
+        )
+
+
+class TaskCreate(TaskBase):
+    """Body of POST: a new task."""
+
+
+class TaskReplace(TaskBase):
+    """Body of PUT: every client-settable field; one left out takes its default."""
+
+
+class TaskUpdate(BaseModel):
+    """Body of PATCH: only the fields sent change; `null` clears the nullable ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Defaults of None that are never validated: leaving a field out is allowed, but an
+    # explicit null fails for the fields that cannot be empty.
+    title: Title = Field(default=None)
+    description: Description | None = None
+    priority: Priority = Field(default=None)
+    tags: Tags = Field(default=None)
+    due_at: AwareDatetime | None = None
+    recurrence: Recurrence | None = None
+    completed: bool = Field(default=None)
+
+    def to_changes(self) -> TaskChanges:
+        sent = {name: getattr(self, name) for name in self.model_fields_set}
+        if "tags" in sent:
+            sent["tags"] = tuple(sent["tags"])
+        return TaskChanges(**sent)
+
+
+class TaskPublic(BaseModel):
+    """A task as clients see it."""
+
+    id: UUID
+    title: str
+    description: str | None
+    completed: bool
+    priority: Priority
+    tags: list[str]
+    due_at: datetime | None
+    recurrence: Recurrence | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    version: int
+
+    @classmethod
+    def of(cls, task: Task) -> TaskPublic:
+        return cls(
+            id=task.id,
+            title=task.title,
+            description=task.description,
+            completed=task.completed,
+            priority=task.priority,
+            tags=list(task.tags),
+            due_at=task.due_at,
+            recurrence=task.recurrence,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+            completed_at=task.completed_at,
+            version=task.version,
+        )
+
+
+class TaskPagePublic(BaseModel):
+    """One page of tasks; `next_cursor` fetches the next, null on the last page."""
+
+    items: list[TaskPublic]
+    next_cursor: str | None

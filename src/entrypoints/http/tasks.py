@@ -1,0 +1,145 @@
+"""Routes for /api/v1/tasks: parse, call one use case, shape the answer."""
+
+import re
+from typing import Annotated
+from uuid import UUID
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+
+from application.tasks import (
+    CreateTask,
+    DeleteTask,
+    GetTask,
+    ListTasks,
+    ReplaceTask,
+    ToggleTask,
+    UpdateTask,
+)
+from domain.task import Task
+from entrypoints.container import Container
+from entrypoints.http.auth import Owner
+from entrypoints.http.problems import problem_responses
+from entrypoints.http.schemas import TaskCreate, TaskPagePublic, TaskPublic, TaskReplace, TaskUpdate
+
+PREFIX = "/api/v1/tasks"
+router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(401, 422, 500))
+
+TaskId = Annotated[UUID, "the task's id"]
+IfMatch = Annotated[
+    str | None,
+    Header(description='Only change the task if its ETag still matches, e.g. `"3"`.', max_length=64),
+]
+_ETAG = re.compile(r'^"(\d{1,9})"$')
+
+
+def _etag(task: Task) -> str:
+    return f'"{task.version}"'
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    """`None` for no precondition; a version for a strong ETag; 412 for anything else."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _ETAG.match(if_match.strip())
+    if match is None:
+        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "If-Match does not name a version of this task.")
+    return int(match.group(1))
+
+
+def _answer(response: Response, task: Task) -> TaskPublic:
+    response.headers["ETag"] = _etag(task)
+    return TaskPublic.of(task)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskPublic)
+@inject
+async def create_task(
+    body: TaskCreate,
+    owner: Owner,
+    response: Response,
+    create: Annotated[CreateTask, Depends(Provide[Container.use_cases.create_task])],
+) -> TaskPublic:
+    task = await create(owner, body.to_draft())
+    response.headers["Location"] = f"{PREFIX}/{task.id}"
+    return _answer(response, task)
+
+
+@router.get("", response_model=TaskPagePublic)
+@inject
+async def list_tasks(
+    owner: Owner,
+    list_page: Annotated[ListTasks, Depends(Provide[Container.use_cases.list_tasks])],
+    completed: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> TaskPagePublic:
+    page = await list_page(owner, completed=completed, limit=limit, cursor=cursor)
+    return TaskPagePublic(items=[TaskPublic.of(task) for task in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{task_id}", response_model=TaskPublic, responses=problem_responses(404))
+@inject
+async def get_task(
+    task_id: TaskId,
+    owner: Owner,
+    response: Response,
+    get: Annotated[GetTask, Depends(Provide[Container.use_cases.get_task])],
+) -> TaskPublic:
+    return _answer(response, await get(owner, task_id))
+
+
+@router.patch("/{task_id}", response_model=TaskPublic, responses=problem_responses(404, 409, 412))
+@inject
+async def update_task(
+    task_id: TaskId,
+    body: TaskUpdate,
+    owner: Owner,
+    response: Response,
+    update: Annotated[UpdateTask, Depends(Provide[Container.use_cases.update_task])],
+    if_match: IfMatch = None,
+) -> TaskPublic:
+    task = await update(owner, task_id, body.to_changes(), if_match=_expected_version(if_match))
+    return _answer(response, task)
+
+
+@router.put("/{task_id}", response_model=TaskPublic, responses=problem_responses(404, 409, 412))
+@inject
+async def replace_task(
+    task_id: TaskId,
+    body: TaskReplace,
+    owner: Owner,
+    response: Response,
+    replace: Annotated[ReplaceTask, Depends(Provide[Container.use_cases.replace_task])],
+    if_match: IfMatch = None,
+) -> TaskPublic:
+    task = await replace(owner, task_id, body.to_draft(), if_match=_expected_version(if_match))
+    return _answer(response, task)
+
+
+@router.post("/{task_id}/toggle", response_model=TaskPublic, responses=problem_responses(404, 409, 412))
+@inject
+async def toggle_task(
+    task_id: TaskId,
+    owner: Owner,
+    response: Response,
+    toggle: Annotated[ToggleTask, Depends(Provide[Container.use_cases.toggle_task])],
+    if_match: IfMatch = None,
+) -> TaskPublic:
+    return _answer(response, await toggle(owner, task_id, if_match=_expected_version(if_match)))
+
+
+@router.delete(
+    "/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(404, 412),
+)
+@inject
+async def delete_task(
+    task_id: TaskId,
+    owner: Owner,
+    delete: Annotated[DeleteTask, Depends(Provide[Container.use_cases.delete_task])],
+    if_match: IfMatch = None,
+) -> None:
+    await delete(owner, task_id, if_match=_expected_version(if_match))

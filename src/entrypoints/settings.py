@@ -1,0 +1,47 @@
+"""Configuration from the environment and `.env`, with the names the contract gives."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/tasks.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    database_url_direct: str | None = None
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    database_pool_timeout: float = Field(default=30.0, gt=0)
+    database_pool_recycle: int = 1800
+    database_pool_pre_ping: bool = False
+    database_null_pool: bool = False
+    database_echo: bool = False
+
+    auth_jwt_secret: SecretStr | None = None
+    auth_token_lifetime_seconds: int = Field(default=3600, ge=60)
+    auth_leeway_seconds: float = Field(default=30.0, ge=0)
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+    log_level: str = "INFO"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def migration_url(self) -> str:
+        """Migrations go over the direct (non-pooler) URL when there is one."""
+        return self.database_url_direct or self.database_url
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
