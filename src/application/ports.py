@@ -47,9 +47,9 @@ class TaskRepository(ABC):
     async def get(self, task_id: UUID) -> Task | None:
         return await self._get(self.owner_id, task_id)
 
-    async def list(self, task_filter: TaskFilter) -> list[Task]:
+    async def find(self, task_filter: TaskFilter) -> list[Task]:
         """Tasks in the default order (newest first, ties by id), at most `limit`."""
-        return await self._list(self.owner_id, task_filter)
+        return await self._find(self.owner_id, task_filter)
 
     async def update(self, task: Task, *, expected_version: int) -> bool:
         """Store the task if its stored version is still `expected_version`."""
@@ -71,15 +71,13 @@ class TaskRepository(ABC):
     async def _get(self, owner_id: str, task_id: UUID) -> Task | None: ...
 
     @abstractmethod
-    async def _list(self, owner_id: str, task_filter: TaskFilter) -> list[Task]: ...
+    async def _find(self, owner_id: str, task_filter: TaskFilter) -> list[Task]: ...
 
     @abstractmethod
     async def _update(self, owner_id: str, task: Task, expected_version: int) -> bool: ...
 
     @abstractmethod
-    async def _delete(
-        self, owner_id: str, task_id: UUID, expected_version: int | None
-    ) -> bool: ...
+    async def _delete(self, owner_id: str, task_id: UUID, expected_version: int | None) -> bool: ...
 
 
 class UnitOfWork(ABC):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
+from typing import Any
 from uuid import UUID
 
 from domain.errors import InvalidTask
@@ -57,11 +59,11 @@ class TaskChanges:
     """A partial change: only the fields that are not UNSET are applied."""
 
     title: str | Unset = UNSET
-    description: str | None | Unset = UNSET
+    description: str | Unset | None = UNSET
     priority: Priority | Unset = UNSET
     tags: tuple[str, ...] | Unset = UNSET
-    due_at: datetime | None | Unset = UNSET
-    recurrence: Recurrence | None | Unset = UNSET
+    due_at: datetime | Unset | None = UNSET
+    recurrence: Recurrence | Unset | None = UNSET
     completed: bool | Unset = UNSET
 
 
@@ -124,7 +126,7 @@ class Task:
 
 
 def _validated(changes: TaskChanges) -> dict[str, object]:
-    normalisers = {
+    normalisers: dict[str, Callable[[Any], object]] = {
         "title": normalise_title,
         "description": normalise_description,
         "priority": Priority,

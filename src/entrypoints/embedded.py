@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from adapters.sqlmodel.urls import sqlite_file
 from entrypoints.settings import Settings
 
-SECRET_FILE_NAME = ".tasks-jwt-secret"
+SECRET_FILE_NAME = ".tasks-jwt-secret"  # noqa: S105 (a file name, not a secret)
 
 
 class ConfigurationError(Exception):

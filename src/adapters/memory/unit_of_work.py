@@ -35,7 +35,7 @@ class InMemoryTaskRepository(TaskRepository):
         task = self._visible().get(task_id)
         return copy.copy(task) if task is not None and task.owner_id == owner_id else None
 
-    async def _list(self, owner_id: str, task_filter: TaskFilter) -> list[Task]:
+    async def _find(self, owner_id: str, task_filter: TaskFilter) -> list[Task]:
         after = task_filter.after
         mine = [
             task

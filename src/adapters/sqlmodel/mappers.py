@@ -28,7 +28,7 @@ def task_to_row(task: Task) -> dict[str, Any]:
     }
 
 
-def row_to_task(row: Mapping[str, Any]) -> Task:
+def row_to_task(row: Mapping[Any, Any]) -> Task:
     recurrence = row["recurrence"]
     return Task(
         id=row["id"],

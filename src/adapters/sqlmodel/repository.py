@@ -30,7 +30,7 @@ class SqlTaskRepository(TaskRepository):
         row = (await self._session.execute(statement)).mappings().one_or_none()
         return None if row is None else row_to_task(row)
 
-    async def _list(self, owner_id: str, task_filter: TaskFilter) -> list[Task]:
+    async def _find(self, owner_id: str, task_filter: TaskFilter) -> list[Task]:
         statement = _SELECT.where(_t.user_id == owner_id)
         if task_filter.completed is not None:
             statement = statement.where(_t.completed == task_filter.completed)

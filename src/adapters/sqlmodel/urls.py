@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import shlex
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ def _server_options(options: str) -> dict[str, str]:
     """Read libpq `options` (`-c name=value ...`); Neon's `endpoint=` is for clients without SNI."""
     settings: dict[str, str] = {}
     words = shlex.split(unquote(options))
-    for flag, value in zip(words, words[1:], strict=False):
+    for flag, value in itertools.pairwise(words):
         if flag == "-c" and "=" in value:
             name, _, setting = value.partition("=")
             settings[name] = setting

@@ -25,7 +25,7 @@ class ListTasks:
         after = None if cursor is None else self._cursors.decode(cursor, query)
         async with self._uow(owner_id) as uow:
             # One row past the page tells whether another page follows, without a COUNT.
-            rows = await uow.tasks.list(TaskFilter(completed=completed, after=after, limit=limit + 1))
+            rows = await uow.tasks.find(TaskFilter(completed=completed, after=after, limit=limit + 1))
         items = rows[:limit]
         if len(rows) <= limit:
             return TaskPage(items=items, next_cursor=None)

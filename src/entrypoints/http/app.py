@@ -32,7 +32,6 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await engine.dispose()
-            container.adapters.engine.reset()
 
     app = FastAPI(
         title="tasks-service",
@@ -68,9 +67,7 @@ def build_app() -> FastAPI:
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema, plus the Problem document that every error answer refers to."""
     if app.openapi_schema is None:
-        schema = get_openapi(
-            title=app.title, version=app.version, summary=app.summary, routes=app.routes
-        )
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
         problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         definitions = problem_schema.pop("$defs", {})
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})

@@ -30,7 +30,8 @@ async def _invalid_request(_: Request, error: RequestValidationError) -> Problem
 
 
 async def _http_error(_: Request, error: HTTPException) -> ProblemResponse:
-    return problem(error.status_code, str(error.detail), headers=error.headers)
+    headers = dict(error.headers) if error.headers else None
+    return problem(error.status_code, str(error.detail), headers=headers)
 
 
 async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
@@ -61,6 +62,10 @@ async def _concurrent_update(_: Request, error: ConcurrentUpdate) -> ProblemResp
 
 def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return [
-        {"loc": [part for part in error["loc"] if isinstance(part, str | int)], "msg": error["msg"], "type": error["type"]}
+        {
+            "loc": [part for part in error["loc"] if isinstance(part, str | int)],
+            "msg": error["msg"],
+            "type": error["type"],
+        }
         for error in errors
     ]

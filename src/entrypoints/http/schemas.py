@@ -70,13 +70,13 @@ class TaskUpdate(BaseModel):
 
     # Defaults of None that are never validated: leaving a field out is allowed, but an
     # explicit null fails for the fields that cannot be empty.
-    title: Title = Field(default=None)
+    title: Title = Field(default=None)  # type: ignore[assignment]
     description: Description | None = None
-    priority: Priority = Field(default=None)
-    tags: Tags = Field(default=None)
+    priority: Priority = Field(default=None)  # type: ignore[assignment]
+    tags: Tags = Field(default=None)  # type: ignore[arg-type]
     due_at: AwareDatetime | None = None
     recurrence: Recurrence | None = None
-    completed: bool = Field(default=None)
+    completed: bool = Field(default=None)  # type: ignore[assignment]
 
     def to_changes(self) -> TaskChanges:
         sent = {name: getattr(self, name) for name in self.model_fields_set}

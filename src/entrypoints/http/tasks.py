@@ -43,7 +43,9 @@ def _expected_version(if_match: str | None) -> int | None:
         return None
     match = _ETAG.match(if_match.strip())
     if match is None:
-        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "If-Match does not name a version of this task.")
+        raise HTTPException(
+            status.HTTP_412_PRECONDITION_FAILED, "If-Match does not name a version of this task."
+        )
     return int(match.group(1))
 
 

@@ -1,0 +1,41 @@
+"""Build the real app on a given database and talk to it over in-process HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+
+from adapters.security.jwt_tokens import SharedSecretTokens
+from entrypoints.settings import Settings
+
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+def test_settings(database_url: str, **overrides: object) -> Settings:
+    """Settings for a test: nothing read from the environment or a `.env` file."""
+    values: dict[str, object] = {"database_url": database_url, "auth_jwt_secret": TEST_SECRET}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def token_for(sub: str, *, lifetime: timedelta = timedelta(minutes=5)) -> str:
+    return SharedSecretTokens(TEST_SECRET).issue(sub, lifetime=lifetime)
+
+
+def auth(sub: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(sub)}"}
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan and hand out a client whose requests go through the whole ASGI stack."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        yield client

@@ -1,0 +1,62 @@
+"""Fresh, migrated databases for tests: a SQLite file, or a PostgreSQL database made and dropped per run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from entrypoints.migrations import upgrade_to_head
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_postgres() -> str:
+    """The admin URL for PostgreSQL tests; under CI a missing one fails instead of skipping."""
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    if IN_CI:
+        pytest.fail("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI")
+    pytest.skip("TEST_DATABASE_URL is not set")
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _admin(admin_url: str, statement: str) -> None:
+    connection = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    """Create an empty database beside the admin one, yield its URL, drop it after."""
+    name = f"tasks_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as error:
+        if IN_CI:
+            raise
+        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error}")
+    url = make_url(admin_url).set(drivername="postgresql+asyncpg", database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def migrated(url: str) -> Iterator[str]:
+    upgrade_to_head(url)
+    yield url
