@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.migrations import upgrade_to_head
-from tests.support.databases import fresh_postgres_database, require_postgres
+from tests.support.databases import fresh_postgres_database, migrate, require_postgres
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -27,20 +26,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path: Path = tmp_path_factory.mktemp("sqlite") / "tasks.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    upgrade_to_head(url)
-    return url
+    return migrate(f"sqlite+aiosqlite:///{path}")
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     with fresh_postgres_database(require_postgres()) as url:
-        upgrade_to_head(url)
-        yield url
+        yield migrate(url)
 
-
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest) -> str:
-    """A migrated database of the kind the test is parametrized with (indirectly, by BACKENDS)."""
-    fixture = {"sqlite": "sqlite_url", "postgres": "postgres_url"}[request.param]
-    return str(request.getfixturevalue(fixture))

@@ -22,6 +22,9 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 def token_for(sub: str, *, lifetime: timedelta = timedelta(minutes=5)) -> str:
     return SharedSecretTokens(TEST_SECRET).issue(sub, lifetime=lifetime)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 import asyncpg
 import pytest
@@ -16,6 +18,17 @@ from entrypoints.migrations import upgrade_to_head
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def off_loop(function: Callable[..., Any], *args: Any) -> Any:
+    """Run blocking set-up (which may itself call asyncio.run) outside any running event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
+def migrate(url: str) -> str:
+    off_loop(upgrade_to_head, url)
+    return url
 
 
 def require_postgres() -> str:
@@ -44,7 +57,7 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
     """Create an empty database beside the admin one, yield its URL, drop it after."""
     name = f"tasks_test_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+        off_loop(asyncio.run, _admin(admin_url, f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as error:
         if IN_CI:
             raise
@@ -53,10 +66,5 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        off_loop(asyncio.run, _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
-
-@contextmanager
-def migrated(url: str) -> Iterator[str]:
-    upgrade_to_head(url)
-    yield url

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from application.errors import ConcurrentUpdate, InvalidCursor, InvalidToken
 from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
@@ -29,9 +30,11 @@ async def _invalid_request(_: Request, error: RequestValidationError) -> Problem
     return problem(422, "The request is not valid.", errors=_field_errors(error.errors()))
 
 
-async def _http_error(_: Request, error: HTTPException) -> ProblemResponse:
-    headers = dict(error.headers) if error.headers else None
-    return problem(error.status_code, str(error.detail), headers=headers)
+async def _http_error(request: Request, error: HTTPException) -> ProblemResponse:
+    headers = dict(error.headers) if error.headers else {}
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem(error.status_code, str(error.detail), headers=headers or None)
 
 
 async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
@@ -58,6 +61,16 @@ async def _version_mismatch(_: Request, error: VersionMismatch) -> ProblemRespon
 
 async def _concurrent_update(_: Request, error: ConcurrentUpdate) -> ProblemResponse:
     return problem(409, "The task was changed by another request at the same time; try again.")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path answers to: Starlette names only the first matching route's."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:

@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 
 from domain.task import (
     DESCRIPTION_MAX_LENGTH,
@@ -30,6 +38,16 @@ Tag = Annotated[
 Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX_COUNT)]
 
 
+def _rfc3339_text(value: object) -> object:
+    """Times arrive as RFC 3339 text; a bare number is not quietly read as a Unix timestamp."""
+    if isinstance(value, int | float):
+        raise ValueError("must be an RFC 3339 date-time string with an offset")
+    return value
+
+
+Time = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+
+
 class TaskBase(BaseModel):
     """The fields a client may set; anything else in a body is refused."""
 
@@ -39,9 +57,9 @@ class TaskBase(BaseModel):
     description: Description | None = None
     priority: Priority = Priority.MEDIUM
     tags: Tags = []
-    due_at: AwareDatetime | None = None
+    due_at: Time | None = None
     recurrence: Recurrence | None = None
-    completed: bool = False
+    completed: StrictBool = False
 
     def to_draft(self) -> TaskDraft:
         return TaskDraft(
@@ -74,9 +92,9 @@ class TaskUpdate(BaseModel):
     description: Description | None = None
     priority: Priority = Field(default=None)  # type: ignore[assignment]
     tags: Tags = Field(default=None)  # type: ignore[arg-type]
-    due_at: AwareDatetime | None = None
+    due_at: Time | None = None
     recurrence: Recurrence | None = None
-    completed: bool = Field(default=None)  # type: ignore[assignment]
+    completed: StrictBool = Field(default=None)  # type: ignore[assignment]
 
     def to_changes(self) -> TaskChanges:
         sent = {name: getattr(self, name) for name in self.model_fields_set}

@@ -1,11 +1,10 @@
 """Routes for /api/v1/tasks: parse, call one use case, shape the answer."""
 
-import re
 from typing import Annotated
 from uuid import UUID
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from application.tasks import (
     CreateTask,
@@ -23,30 +22,29 @@ from entrypoints.http.problems import problem_responses
 from entrypoints.http.schemas import TaskCreate, TaskPagePublic, TaskPublic, TaskReplace, TaskUpdate
 
 PREFIX = "/api/v1/tasks"
-router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(401, 422, 500))
+router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(400, 401, 422, 500))
 
 TaskId = Annotated[UUID, "the task's id"]
+CONDITIONAL = (
+    'Send `If-Match: "<version>"` (the ETag of the task you last saw) to act only if nobody '
+    "changed the task since: otherwise the answer is 412 and nothing changes."
+)
 IfMatch = Annotated[
-    str | None,
-    Header(description='Only change the task if its ETag still matches, e.g. `"3"`.', max_length=64),
+    str,
+    # A standard conditional header, described on each operation rather than listed as a parameter.
+    Header(pattern=r'^\s*(\*|"\d{1,9}")\s*$', include_in_schema=False),
 ]
-_ETAG = re.compile(r'^"(\d{1,9})"$')
 
 
 def _etag(task: Task) -> str:
     return f'"{task.version}"'
 
 
-def _expected_version(if_match: str | None) -> int | None:
-    """`None` for no precondition; a version for a strong ETag; 412 for anything else."""
-    if if_match is None or if_match.strip() == "*":
+def _expected_version(if_match: str) -> int | None:
+    """`None` for no precondition, else the version the strong ETag names (the header's pattern held)."""
+    if if_match.strip() == "*":
         return None
-    match = _ETAG.match(if_match.strip())
-    if match is None:
-        raise HTTPException(
-            status.HTTP_412_PRECONDITION_FAILED, "If-Match does not name a version of this task."
-        )
-    return int(match.group(1))
+    return int(if_match.strip().strip('"'))
 
 
 def _answer(response: Response, task: Task) -> TaskPublic:
@@ -91,7 +89,12 @@ async def get_task(
     return _answer(response, await get(owner, task_id))
 
 
-@router.patch("/{task_id}", response_model=TaskPublic, responses=problem_responses(404, 409, 412))
+@router.patch(
+    "/{task_id}",
+    response_model=TaskPublic,
+    responses=problem_responses(404, 409, 412),
+    description=CONDITIONAL,
+)
 @inject
 async def update_task(
     task_id: TaskId,
@@ -99,13 +102,18 @@ async def update_task(
     owner: Owner,
     response: Response,
     update: Annotated[UpdateTask, Depends(Provide[Container.use_cases.update_task])],
-    if_match: IfMatch = None,
+    if_match: IfMatch = "*",
 ) -> TaskPublic:
     task = await update(owner, task_id, body.to_changes(), if_match=_expected_version(if_match))
     return _answer(response, task)
 
 
-@router.put("/{task_id}", response_model=TaskPublic, responses=problem_responses(404, 409, 412))
+@router.put(
+    "/{task_id}",
+    response_model=TaskPublic,
+    responses=problem_responses(404, 409, 412),
+    description=CONDITIONAL,
+)
 @inject
 async def replace_task(
     task_id: TaskId,
@@ -113,20 +121,25 @@ async def replace_task(
     owner: Owner,
     response: Response,
     replace: Annotated[ReplaceTask, Depends(Provide[Container.use_cases.replace_task])],
-    if_match: IfMatch = None,
+    if_match: IfMatch = "*",
 ) -> TaskPublic:
     task = await replace(owner, task_id, body.to_draft(), if_match=_expected_version(if_match))
     return _answer(response, task)
 
 
-@router.post("/{task_id}/toggle", response_model=TaskPublic, responses=problem_responses(404, 409, 412))
+@router.post(
+    "/{task_id}/toggle",
+    response_model=TaskPublic,
+    responses=problem_responses(404, 409, 412),
+    description=CONDITIONAL,
+)
 @inject
 async def toggle_task(
     task_id: TaskId,
     owner: Owner,
     response: Response,
     toggle: Annotated[ToggleTask, Depends(Provide[Container.use_cases.toggle_task])],
-    if_match: IfMatch = None,
+    if_match: IfMatch = "*",
 ) -> TaskPublic:
     return _answer(response, await toggle(owner, task_id, if_match=_expected_version(if_match)))
 
@@ -136,12 +149,13 @@ async def toggle_task(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=problem_responses(404, 412),
+    description=CONDITIONAL,
 )
 @inject
 async def delete_task(
     task_id: TaskId,
     owner: Owner,
     delete: Annotated[DeleteTask, Depends(Provide[Container.use_cases.delete_task])],
-    if_match: IfMatch = None,
+    if_match: IfMatch = "*",
 ) -> None:
     await delete(owner, task_id, if_match=_expected_version(if_match))

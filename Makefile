@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    serve the API on the embedded SQLite database (http://127.0.0.1:8000/docs)
+#   make test   quality gates and the whole test suite
+# Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the PostgreSQL tests too.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: install run migrate test lint typecheck layers pytest clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/tasks serve
+
+migrate: $(STAMP)
+	$(BIN)/tasks migrate
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests alembic
+	$(BIN)/ruff format --check src tests alembic
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck layers pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,76 @@
+"""Migrations build exactly what the table models declare, and undo it cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from adapters.sqlmodel.engine import PoolOptions, create_engine
+from adapters.sqlmodel.tables import metadata
+from entrypoints.migrations import alembic_config, upgrade_to_head
+from tests.conftest import BACKENDS
+from tests.support.databases import fresh_postgres_database, off_loop, require_postgres
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+        return
+    with fresh_postgres_database(require_postgres()) as url:
+        yield url
+
+
+def _inspect(url: str, look: Any) -> Any:
+    async def run() -> Any:
+        engine = create_engine(url, PoolOptions(null_pool=True))
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(look)
+        finally:
+            await engine.dispose()
+
+    return off_loop(asyncio.run, run())
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def _indexes(connection: Connection) -> set[str]:
+    return {index["name"] for index in inspect(connection).get_indexes("tasks")}
+
+
+def test_upgrade_to_head_on_an_empty_database_gives_exactly_what_the_models_declare(
+    empty_database: str,
+) -> None:
+    off_loop(upgrade_to_head, empty_database)
+
+    assert _inspect(empty_database, _differences) == []
+    assert _inspect(empty_database, _tables) == {"alembic_version", "tasks"}
+    assert "ix_tasks_owner_recent" in _inspect(empty_database, _indexes)
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_builds_it_again(empty_database: str) -> None:
+    off_loop(upgrade_to_head, empty_database)
+
+    off_loop(command.downgrade, alembic_config(empty_database), "base")
+    after_downgrade = _inspect(empty_database, _tables)
+    off_loop(upgrade_to_head, empty_database)
+
+    assert after_downgrade == {"alembic_version"}
+    assert _inspect(empty_database, _differences) == []

@@ -1,0 +1,80 @@
+"""Settings read from the environment under the names the contract gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrypoints.settings import DEFAULT_DATABASE_URL, Settings
+
+NEON_POOLED = (
+    "postgresql://user:pw@ep-x-pooler.eu-central-1.aws.neon.tech/neondb"
+    "?sslmode=require&channel_binding=require"
+)
+NEON_DIRECT = "postgresql://user:pw@ep-x.eu-central-1.aws.neon.tech/neondb?sslmode=require"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "DATABASE_URL_DIRECT", "CORS_ORIGINS", "AUTH_JWT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def read_settings() -> Settings:
+    return Settings(_env_file=None)
+
+
+def test_cors_origins_are_read_as_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "https://app.example.com, http://localhost:3000 ,")
+
+    settings = read_settings()
+
+    assert settings.cors_origins == ["https://app.example.com", "http://localhost:3000"]
+
+
+def test_no_cors_origins_means_an_empty_list() -> None:
+    settings = read_settings()
+
+    assert settings.cors_origins == []
+
+
+def test_a_neon_url_is_accepted_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", NEON_POOLED)
+
+    settings = read_settings()
+
+    assert settings.database_url == NEON_POOLED
+    assert settings.uses_sqlite is False
+
+
+def test_the_default_database_is_embedded_sqlite() -> None:
+    settings = read_settings()
+
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.uses_sqlite is True
+
+
+def test_migrations_prefer_the_direct_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", NEON_POOLED)
+    monkeypatch.setenv("DATABASE_URL_DIRECT", NEON_DIRECT)
+
+    settings = read_settings()
+
+    assert settings.migration_url == NEON_DIRECT
+
+
+def test_migrations_use_the_database_url_when_there_is_no_direct_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", NEON_POOLED)
+
+    settings = read_settings()
+
+    assert settings.migration_url == NEON_POOLED
+
+
+def test_the_jwt_secret_is_kept_out_of_its_printed_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_JWT_SECRET", "a-configured-secret-of-more-than-32-bytes")
+
+    settings = read_settings()
+
+    assert settings.auth_jwt_secret is not None
+    assert settings.auth_jwt_secret.get_secret_value() == "a-configured-secret-of-more-than-32-bytes"
+    assert "a-configured-secret" not in repr(settings)
