@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from domain.errors import InvalidTask
@@ -36,6 +36,7 @@ class Unset(Enum):
 
 
 UNSET = Unset.UNSET
+E = TypeVar("E", bound=Enum)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,10 +94,12 @@ class Task:
             owner_id=owner_id,
             title=normalise_title(draft.title),
             description=normalise_description(draft.description),
-            priority=Priority(draft.priority),
+            priority=_member(Priority, "priority", draft.priority),
             tags=normalise_tags(draft.tags),
             due_at=normalise_time("due_at", draft.due_at),
-            recurrence=None if draft.recurrence is None else Recurrence(draft.recurrence),
+            recurrence=None
+            if draft.recurrence is None
+            else _member(Recurrence, "recurrence", draft.recurrence),
             completed=completed,
             created_at=now,
             updated_at=now,
@@ -129,10 +132,10 @@ def _validated(changes: TaskChanges) -> dict[str, object]:
     normalisers: dict[str, Callable[[Any], object]] = {
         "title": normalise_title,
         "description": normalise_description,
-        "priority": Priority,
+        "priority": lambda value: _member(Priority, "priority", value),
         "tags": normalise_tags,
         "due_at": lambda value: normalise_time("due_at", value),
-        "recurrence": lambda value: None if value is None else Recurrence(value),
+        "recurrence": lambda value: None if value is None else _member(Recurrence, "recurrence", value),
         "completed": bool,
     }
     wanted: dict[str, object] = {}
@@ -141,6 +144,14 @@ def _validated(changes: TaskChanges) -> dict[str, object]:
         if value is not UNSET:
             wanted[name] = normalise(value)
     return wanted
+
+
+def _member(kind: type[E], field: str, value: object) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise InvalidTask(field, f"must be one of {allowed}") from None
 
 
 def normalise_title(title: str) -> str:

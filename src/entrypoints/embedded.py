@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from adapters.security.jwt_tokens import MIN_SECRET_BYTES
 from adapters.sqlmodel.urls import sqlite_file
 from entrypoints.settings import Settings
 
@@ -36,12 +37,26 @@ def prepare(settings: Settings) -> Settings:
 
 
 def _kept_secret(path: Path) -> str:
-    """Read the secret beside the database, or create it once, readable by its owner only."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    secret = secrets.token_urlsafe(48)
-    with os.fdopen(fd, "w") as file:
-        file.write(secret + "\n")
+    """Read the secret beside the database, or create it once, readable by its owner only.
+
+    The secret is written whole to a private temporary file and then linked into place, so a
+    crash or a second worker starting at the same moment never sees a half-written file.
+    """
+    if not path.exists():
+        draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process got there first: its secret is the one
+        finally:
+            draft.unlink()
+    secret = path.read_text().strip()
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigurationError(
+            f"the kept secret in {path} is shorter than {MIN_SECRET_BYTES} bytes: delete the file "
+            "to have a new one generated, or set AUTH_JWT_SECRET"
+        )
     return secret

@@ -99,20 +99,12 @@ def test_an_unsupported_scheme_is_refused_without_showing_the_password() -> None
     assert "s3cret" not in str(refused.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: urls._server_options unquotes a value make_url already decoded, so '%' is decoded twice",
-)
 def test_an_options_value_is_percent_decoded_only_once() -> None:
     target = database_target("postgresql://u:pw@db.example.com/tasks?options=-c%20search_path%3Da%2541b")
 
     assert target.connect_args["server_settings"] == {"search_path": "a%41b"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: urls._server_options ignores libpq's documented '--name=value' form of options",
-)
 def test_an_options_setting_in_long_form_is_kept() -> None:
     target = database_target("postgresql://u:pw@db.example.com/tasks?options=--statement_timeout%3D5000")
 

@@ -76,11 +76,6 @@ def test_a_configured_secret_is_kept_as_given(tmp_path: Path, database: str) -> 
     assert not (tmp_path / "data" / SECRET_FILE_NAME).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: embedded._kept_secret returns '' from an empty secret file (left by a crash or read "
-    "mid-write by a second worker) instead of refusing it",
-)
 def test_an_empty_secret_file_is_not_taken_as_the_secret(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / SECRET_FILE_NAME).write_text("")

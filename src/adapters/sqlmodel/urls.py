@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from sqlalchemy.engine import URL, make_url
 
@@ -82,13 +80,25 @@ def _postgres_target(url: URL) -> DatabaseTarget:
 
 
 def _server_options(options: str) -> dict[str, str]:
-    """Read libpq `options` (`-c name=value ...`); Neon's `endpoint=` is for clients without SNI."""
+    """Read libpq `options` (`-c name=value` or `--name=value`; make_url already percent-decoded).
+
+    Neon's `endpoint=...` is for clients without SNI; asyncpg sends SNI, so it is dropped.
+    """
     settings: dict[str, str] = {}
-    words = shlex.split(unquote(options))
-    for flag, value in itertools.pairwise(words):
-        if flag == "-c" and "=" in value:
-            name, _, setting = value.partition("=")
-            settings[name] = setting
+    words = iter(shlex.split(options))
+    for word in words:
+        if word == "-c":
+            assignment = next(words, "")
+        elif word.startswith("--") and "=" in word:
+            name, _, value = word[2:].partition("=")
+            assignment = f"{name.replace('-', '_')}={value}"
+        else:
+            assignment = ""
+        name, equals, value = assignment.partition("=")
+        if name and equals:
+            settings[name] = value
+        elif not word.startswith("endpoint="):
+            log.warning("ignoring unsupported word %r in the database URL's options", word)
     return settings
 
 

@@ -21,6 +21,8 @@ class ListTasks:
     async def __call__(
         self, owner_id: str, *, completed: bool | None = None, limit: int = 20, cursor: str | None = None
     ) -> TaskPage:
+        if limit < 1:
+            raise ValueError("a page holds at least one task")
         query = {"completed": completed}
         after = None if cursor is None else self._cursors.decode(cursor, query)
         async with self._uow(owner_id) as uow:
