@@ -33,4 +33,3 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def postgres_url() -> Iterator[str]:
     with fresh_postgres_database(require_postgres()) as url:
         yield migrate(url)
-

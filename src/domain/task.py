@@ -154,8 +154,15 @@ def _member(kind: type[E], field: str, value: object) -> E:
         raise InvalidTask(field, f"must be one of {allowed}") from None
 
 
+def _printable(field: str, text: str) -> str:
+    """NUL has no place in text, and PostgreSQL cannot store it."""
+    if "\x00" in text:
+        raise InvalidTask(field, "must not contain NUL characters")
+    return text
+
+
 def normalise_title(title: str) -> str:
-    trimmed = title.strip()
+    trimmed = _printable("title", title).strip()
     if not trimmed:
         raise InvalidTask("title", "must not be blank")
     if len(trimmed) > TITLE_MAX_LENGTH:
@@ -164,7 +171,9 @@ def normalise_title(title: str) -> str:
 
 
 def normalise_description(description: str | None) -> str | None:
-    if description is not None and len(description) > DESCRIPTION_MAX_LENGTH:
+    if description is None:
+        return None
+    if len(_printable("description", description)) > DESCRIPTION_MAX_LENGTH:
         raise InvalidTask("description", f"must be at most {DESCRIPTION_MAX_LENGTH} characters")
     return description
 
@@ -173,7 +182,7 @@ def normalise_tags(tags: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Trim and lower-case each tag, drop repeats, keep the first-seen order."""
     unique: dict[str, None] = {}
     for tag in tags:
-        name = tag.strip().lower()
+        name = _printable("tags", tag).strip().lower()
         if not name or len(name) > TAG_MAX_LENGTH:
             raise InvalidTask("tags", f"each tag must be 1 to {TAG_MAX_LENGTH} characters")
         unique[name] = None
@@ -188,4 +197,7 @@ def normalise_time(field: str, value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidTask(field, "must include a UTC offset")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidTask(field, "is out of the representable range in UTC") from None

@@ -84,9 +84,7 @@ class UseCases(containers.DeclarativeContainer):
 
 
 class Container(containers.DeclarativeContainer):
-    wiring_config = containers.WiringConfiguration(
-        modules=["entrypoints.http.auth", "entrypoints.http.tasks", "entrypoints.http.health"]
-    )
+    """The root: routes take what they need from the app's own instance (see http/dependencies.py)."""
 
     settings = providers.Dependency(instance_of=Settings)
     adapters = providers.Container(Adapters, settings=settings)

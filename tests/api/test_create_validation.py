@@ -60,12 +60,6 @@ async def test_a_json_body_that_is_not_an_object_is_refused(
     assert_invalid(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: a NUL character is accepted by the schemas; PostgreSQL then refuses it (500), "
-    "SQLite stores it (201)",
-)
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -82,12 +76,6 @@ async def test_text_with_a_nul_character_is_refused_on_every_database(
     assert_invalid(response, field)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: normalise_time's astimezone(UTC) overflows outside years 1-9999 and the OverflowError "
-    "becomes a 500",
-)
 @pytest.mark.parametrize("due_at", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00"])
 async def test_a_due_time_outside_the_representable_range_in_utc_is_refused(
     client: httpx.AsyncClient, alice: dict[str, str], due_at: str

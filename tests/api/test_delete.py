@@ -5,7 +5,9 @@ import httpx
 from tests.api.helpers import TASKS, assert_problem, create_task, task_url
 
 
-async def test_deleting_a_task_answers_204_with_no_body(client: httpx.AsyncClient, alice: dict[str, str]) -> None:
+async def test_deleting_a_task_answers_204_with_no_body(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
     task = await create_task(client, alice)
 
     response = await client.delete(task_url(task["id"]), headers=alice)

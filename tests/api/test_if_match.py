@@ -1,4 +1,4 @@
-"""If-Match on every write: a stale or malformed ETag is a 412 that changes nothing; `*` or the current one pass."""
+"""If-Match on every write: a stale or malformed ETag is a 412 changing nothing; `*` or a fresh one pass."""
 
 import uuid
 from typing import Any
@@ -97,12 +97,6 @@ async def test_an_etag_for_an_unknown_task_is_not_found(
     assert_problem(response, 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: If-Match holding a list of ETags (RFC 9110 13.1.1) is treated as malformed (412) "
-    "even when the list names the current version",
-)
 @pytest.mark.parametrize(("method", "suffix", "body", "success"), WRITES)
 async def test_an_if_match_list_naming_the_current_etag_lets_the_write_through(
     client: httpx.AsyncClient, alice: dict[str, str], method: str, suffix: str, body: Any, success: int

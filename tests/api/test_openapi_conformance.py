@@ -29,7 +29,6 @@ OWNER_HEADERS = auth(new_owner())
 @pytest.fixture(scope="module", autouse=True)
 def _migrated_database() -> Iterator[None]:
     migrate(_DATABASE_URL)
-    app.state.container.wire()  # other tests' apps wired the routers to their own containers since import
     yield
     shutil.rmtree(_FOLDER, ignore_errors=True)
 

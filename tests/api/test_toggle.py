@@ -41,7 +41,9 @@ async def test_a_toggle_is_kept(client: httpx.AsyncClient, alice: dict[str, str]
     assert fetched.json() == toggled.json()
 
 
-async def test_a_toggle_changes_nothing_but_completion(client: httpx.AsyncClient, alice: dict[str, str]) -> None:
+async def test_a_toggle_changes_nothing_but_completion(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
     task = await create_task(client, alice, title="Pay rent", tags=["home"], priority="high")
 
     response = await client.post(f"{task_url(task['id'])}/toggle", headers=alice)

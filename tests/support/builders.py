@@ -16,7 +16,10 @@ def new_owner() -> str:
 
 def a_task(owner_id: str, *, title: str = "Write the report", at: datetime = T0, **draft: object) -> Task:
     return Task.create(
-        id=uuid.uuid4(), owner_id=owner_id, draft=TaskDraft(title=title, **draft), now=at  # type: ignore[arg-type]
+        id=uuid.uuid4(),
+        owner_id=owner_id,
+        draft=TaskDraft(title=title, **draft),
+        now=at,  # type: ignore[arg-type]
     )
 
 

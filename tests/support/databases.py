@@ -67,4 +67,3 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
         yield url.render_as_string(hide_password=False)
     finally:
         off_loop(asyncio.run, _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-

@@ -77,7 +77,7 @@ async def test_an_update_to_the_same_values_keeps_the_version(
 
 
 async def test_an_update_with_a_matching_if_match_is_applied(update: UpdateTask, task: Task) -> None:
-    updated = await update("alice", task.id, TaskChanges(title="Buy oat milk"), if_match=1)
+    updated = await update("alice", task.id, TaskChanges(title="Buy oat milk"), if_match={1})
 
     assert updated.version == 2
 
@@ -86,7 +86,7 @@ async def test_an_update_with_a_stale_if_match_is_refused_and_changes_nothing(
     update: UpdateTask, get: GetTask, task: Task
 ) -> None:
     with pytest.raises(VersionMismatch):
-        await update("alice", task.id, TaskChanges(title="Buy oat milk"), if_match=7)
+        await update("alice", task.id, TaskChanges(title="Buy oat milk"), if_match={7})
 
     assert await get("alice", task.id) == task
 
@@ -130,7 +130,7 @@ async def test_a_write_that_lost_a_race_with_if_match_is_a_version_mismatch(
     update = UpdateTask(uow, RivalWriteClock(store, task.id))
 
     with pytest.raises(VersionMismatch):
-        await update("alice", task.id, TaskChanges(priority=Priority.LOW), if_match=1)
+        await update("alice", task.id, TaskChanges(priority=Priority.LOW), if_match={1})
 
     assert (await get("alice", task.id)).priority is Priority.HIGH
 
@@ -169,7 +169,7 @@ async def test_a_replace_with_a_stale_if_match_is_refused_and_changes_nothing(
     replace: ReplaceTask, get: GetTask, task: Task
 ) -> None:
     with pytest.raises(VersionMismatch):
-        await replace("alice", task.id, TaskDraft(title="Call mum"), if_match=2)
+        await replace("alice", task.id, TaskDraft(title="Call mum"), if_match={2})
 
     assert await get("alice", task.id) == task
 
@@ -204,7 +204,7 @@ async def test_a_toggle_with_a_stale_if_match_is_refused_and_changes_nothing(
     toggle: ToggleTask, get: GetTask, task: Task
 ) -> None:
     with pytest.raises(VersionMismatch):
-        await toggle("alice", task.id, if_match=3)
+        await toggle("alice", task.id, if_match={3})
 
     assert (await get("alice", task.id)).completed is False
 

@@ -42,7 +42,7 @@ async def test_a_delete_with_a_matching_if_match_deletes(
 ) -> None:
     await update("alice", task.id, TaskChanges(title="Buy oat milk"))
 
-    await delete("alice", task.id, if_match=2)
+    await delete("alice", task.id, if_match={2})
 
     with pytest.raises(TaskNotFound):
         await get("alice", task.id)
@@ -52,20 +52,20 @@ async def test_a_delete_with_a_stale_if_match_is_refused_and_the_task_stays(
     delete: DeleteTask, get: GetTask, task: Task
 ) -> None:
     with pytest.raises(VersionMismatch):
-        await delete("alice", task.id, if_match=2)
+        await delete("alice", task.id, if_match={2})
 
     assert await get("alice", task.id) == task
 
 
 async def test_a_delete_with_if_match_on_an_unknown_task_is_not_found(delete: DeleteTask) -> None:
     with pytest.raises(TaskNotFound):
-        await delete("alice", UUID(int=404), if_match=1)
+        await delete("alice", UUID(int=404), if_match={1})
 
 
 async def test_a_delete_with_if_match_on_another_owners_task_is_not_found(
     delete: DeleteTask, get: GetTask, task: Task
 ) -> None:
     with pytest.raises(TaskNotFound):
-        await delete("bob", task.id, if_match=1)
+        await delete("bob", task.id, if_match={1})
 
     assert await get("alice", task.id) == task

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from application.errors import InvalidToken
+from domain.owner import OWNER_ID_MAX_LENGTH
 
 MIN_SECRET_BYTES = 32
 _ALGORITHMS = ["HS256"]  # fixed by configuration, never taken from the token's header
@@ -38,4 +39,6 @@ class SharedSecretTokens:
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("the token's subject is empty")
+        if len(subject) > OWNER_ID_MAX_LENGTH or "\x00" in subject:
+            raise InvalidToken("the token's subject cannot name an owner")
         return subject

@@ -7,6 +7,8 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, Index, SmallInteger, Str
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from domain.owner import OWNER_ID_MAX_LENGTH
+
 metadata = SQLModel.metadata
 metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -16,7 +18,6 @@ metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-OWNER_ID_MAX_LENGTH = 255
 TAGS_TYPE = JSON().with_variant(JSONB(), "postgresql")
 
 

@@ -1,6 +1,6 @@
 """Change one of the owner's tasks: partially, whole, or by flipping `completed`."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from uuid import UUID
 
@@ -19,12 +19,14 @@ class _ChangeTask:
         self._uow = uow
         self._clock = clock
 
-    async def _change(self, owner_id: str, task_id: UUID, change: Change, if_match: int | None) -> Task:
+    async def _change(
+        self, owner_id: str, task_id: UUID, change: Change, if_match: Collection[int] | None
+    ) -> Task:
         async with self._uow(owner_id) as uow:
             task = await uow.tasks.get(task_id)
             if task is None:
                 raise TaskNotFound(task_id)
-            if if_match is not None and task.version != if_match:
+            if if_match is not None and task.version not in if_match:
                 raise VersionMismatch(task_id)
             loaded_version = task.version
             if change(task, self._clock.now()):
@@ -36,21 +38,23 @@ class _ChangeTask:
 
 class UpdateTask(_ChangeTask):
     async def __call__(
-        self, owner_id: str, task_id: UUID, changes: TaskChanges, *, if_match: int | None = None
+        self, owner_id: str, task_id: UUID, changes: TaskChanges, *, if_match: Collection[int] | None = None
     ) -> Task:
         return await self._change(owner_id, task_id, lambda task, now: task.apply(changes, now), if_match)
 
 
 class ReplaceTask(_ChangeTask):
     async def __call__(
-        self, owner_id: str, task_id: UUID, draft: TaskDraft, *, if_match: int | None = None
+        self, owner_id: str, task_id: UUID, draft: TaskDraft, *, if_match: Collection[int] | None = None
     ) -> Task:
         changes = draft.as_changes()
         return await self._change(owner_id, task_id, lambda task, now: task.apply(changes, now), if_match)
 
 
 class ToggleTask(_ChangeTask):
-    async def __call__(self, owner_id: str, task_id: UUID, *, if_match: int | None = None) -> Task:
+    async def __call__(
+        self, owner_id: str, task_id: UUID, *, if_match: Collection[int] | None = None
+    ) -> Task:
         return await self._change(owner_id, task_id, _toggle, if_match)
 
 

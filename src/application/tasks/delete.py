@@ -1,5 +1,6 @@
 """Delete one of the owner's tasks."""
 
+from collections.abc import Collection
 from uuid import UUID
 
 from application.ports import UnitOfWorkFactory
@@ -10,12 +11,20 @@ class DeleteTask:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    async def __call__(self, owner_id: str, task_id: UUID, *, if_match: int | None = None) -> None:
+    async def __call__(
+        self, owner_id: str, task_id: UUID, *, if_match: Collection[int] | None = None
+    ) -> None:
+        """Delete the task; with `if_match`, only if its version is one of those."""
         async with self._uow(owner_id) as uow:
-            if await uow.tasks.delete(task_id, expected_version=if_match):
-                await uow.commit()
-                return
-            # Only the failure path pays for telling "gone" from "changed".
-            if if_match is not None and await uow.tasks.get(task_id) is not None:
-                raise VersionMismatch(task_id)
-        raise TaskNotFound(task_id)
+            expected = None
+            if if_match is not None:
+                task = await uow.tasks.get(task_id)
+                if task is None:
+                    raise TaskNotFound(task_id)
+                if task.version not in if_match:
+                    raise VersionMismatch(task_id)
+                expected = task.version
+            if not await uow.tasks.delete(task_id, expected_version=expected):
+                # Without a precondition nothing was there; with one, it changed under us.
+                raise TaskNotFound(task_id) if expected is None else VersionMismatch(task_id)
+            await uow.commit()

@@ -23,7 +23,7 @@ class ListTasks:
     ) -> TaskPage:
         if limit < 1:
             raise ValueError("a page holds at least one task")
-        query = {"completed": completed}
+        query = {"owner": owner_id, "completed": completed}
         after = None if cursor is None else self._cursors.decode(cursor, query)
         async with self._uow(owner_id) as uow:
             # One row past the page tells whether another page follows, without a COUNT.

@@ -40,7 +40,6 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
-    container.wire()
     install_error_handlers(app)
     app.include_router(tasks.router)
     app.include_router(health.router)

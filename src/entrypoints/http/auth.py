@@ -2,21 +2,19 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from application.errors import InvalidToken
 from application.ports import TokenVerifier
-from entrypoints.container import Container
+from entrypoints.http.dependencies import provided
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT whose `sub` is the caller.")
 
 
-@inject
 async def current_owner(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    verifier: Annotated[TokenVerifier, Depends(Provide[Container.adapters.tokens])],
+    verifier: Annotated[TokenVerifier, Depends(provided(lambda c: c.adapters.tokens))],
 ) -> str:
     if credentials is None:
         raise InvalidToken("missing bearer token")

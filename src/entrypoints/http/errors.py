@@ -13,6 +13,7 @@ from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
 from entrypoints.http.problems import ProblemResponse, problem
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -65,12 +66,13 @@ async def _concurrent_update(_: Request, error: ConcurrentUpdate) -> ProblemResp
 
 def _allowed_methods(request: Request) -> str:
     """Every method the path answers to: Starlette names only the first matching route's."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods))
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
 
 
 def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:

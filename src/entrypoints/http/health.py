@@ -2,12 +2,11 @@
 
 from typing import Annotated, Literal
 
-from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from adapters.sqlmodel.health import DatabaseProbe
-from entrypoints.container import Container
+from entrypoints.http.dependencies import provided
 from entrypoints.http.problems import ProblemResponse, problem, problem_responses
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -28,9 +27,8 @@ async def live() -> Live:
 
 
 @router.get("/ready", response_model=Ready, responses=problem_responses(503))
-@inject
 async def ready(
-    probe: Annotated[DatabaseProbe, Depends(Provide[Container.adapters.database_probe])],
+    probe: Annotated[DatabaseProbe, Depends(provided(lambda c: c.adapters.database_probe))],
 ) -> Ready | ProblemResponse:
     if await probe.is_ready():
         return Ready(checks={"database": "ok"})

@@ -4,8 +4,7 @@ import re
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from application.tasks import (
     CreateTask,
@@ -17,8 +16,8 @@ from application.tasks import (
     UpdateTask,
 )
 from domain.task import Task
-from entrypoints.container import Container
 from entrypoints.http.auth import Owner
+from entrypoints.http.dependencies import provided
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.schemas import TaskCreate, TaskPagePublic, TaskPublic, TaskReplace, TaskUpdate
 
@@ -42,17 +41,15 @@ def _etag(task: Task) -> str:
     return f'"{task.version}"'
 
 
-def _expected_version(if_match: str) -> int | None:
-    """`None` for no precondition, else the version a strong ETag names.
+def _accepted_versions(if_match: str) -> frozenset[int] | None:
+    """`None` for no precondition (`*`), else the versions the listed strong ETags name (RFC 9110).
 
-    An If-Match this service could not have issued matches no version (RFC 9110): 412.
+    Weak or foreign ETags match no version of a task, so they are simply left out of the set.
     """
-    if if_match.strip() == "*":
+    entries = [entry.strip() for entry in if_match.split(",")]
+    if "*" in entries:
         return None
-    match = _STRONG_ETAG.match(if_match.strip())
-    if match is None:
-        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "If-Match names no version of this task.")
-    return int(match.group(1))
+    return frozenset(int(match.group(1)) for entry in entries if (match := _STRONG_ETAG.match(entry)))
 
 
 def _answer(response: Response, task: Task) -> TaskPublic:
@@ -61,12 +58,11 @@ def _answer(response: Response, task: Task) -> TaskPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskPublic)
-@inject
 async def create_task(
     body: TaskCreate,
     owner: Owner,
     response: Response,
-    create: Annotated[CreateTask, Depends(Provide[Container.use_cases.create_task])],
+    create: Annotated[CreateTask, Depends(provided(lambda c: c.use_cases.create_task))],
 ) -> TaskPublic:
     task = await create(owner, body.to_draft())
     response.headers["Location"] = f"{PREFIX}/{task.id}"
@@ -74,10 +70,9 @@ async def create_task(
 
 
 @router.get("", response_model=TaskPagePublic)
-@inject
 async def list_tasks(
     owner: Owner,
-    list_page: Annotated[ListTasks, Depends(Provide[Container.use_cases.list_tasks])],
+    list_page: Annotated[ListTasks, Depends(provided(lambda c: c.use_cases.list_tasks))],
     completed: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
@@ -87,12 +82,11 @@ async def list_tasks(
 
 
 @router.get("/{task_id}", response_model=TaskPublic, responses=problem_responses(404))
-@inject
 async def get_task(
     task_id: TaskId,
     owner: Owner,
     response: Response,
-    get: Annotated[GetTask, Depends(Provide[Container.use_cases.get_task])],
+    get: Annotated[GetTask, Depends(provided(lambda c: c.use_cases.get_task))],
 ) -> TaskPublic:
     return _answer(response, await get(owner, task_id))
 
@@ -103,16 +97,15 @@ async def get_task(
     responses=problem_responses(404, 409, 412),
     description=CONDITIONAL,
 )
-@inject
 async def update_task(
     task_id: TaskId,
     body: TaskUpdate,
     owner: Owner,
     response: Response,
-    update: Annotated[UpdateTask, Depends(Provide[Container.use_cases.update_task])],
+    update: Annotated[UpdateTask, Depends(provided(lambda c: c.use_cases.update_task))],
     if_match: IfMatch = "*",
 ) -> TaskPublic:
-    task = await update(owner, task_id, body.to_changes(), if_match=_expected_version(if_match))
+    task = await update(owner, task_id, body.to_changes(), if_match=_accepted_versions(if_match))
     return _answer(response, task)
 
 
@@ -122,16 +115,15 @@ async def update_task(
     responses=problem_responses(404, 409, 412),
     description=CONDITIONAL,
 )
-@inject
 async def replace_task(
     task_id: TaskId,
     body: TaskReplace,
     owner: Owner,
     response: Response,
-    replace: Annotated[ReplaceTask, Depends(Provide[Container.use_cases.replace_task])],
+    replace: Annotated[ReplaceTask, Depends(provided(lambda c: c.use_cases.replace_task))],
     if_match: IfMatch = "*",
 ) -> TaskPublic:
-    task = await replace(owner, task_id, body.to_draft(), if_match=_expected_version(if_match))
+    task = await replace(owner, task_id, body.to_draft(), if_match=_accepted_versions(if_match))
     return _answer(response, task)
 
 
@@ -141,15 +133,14 @@ async def replace_task(
     responses=problem_responses(404, 409, 412),
     description=CONDITIONAL,
 )
-@inject
 async def toggle_task(
     task_id: TaskId,
     owner: Owner,
     response: Response,
-    toggle: Annotated[ToggleTask, Depends(Provide[Container.use_cases.toggle_task])],
+    toggle: Annotated[ToggleTask, Depends(provided(lambda c: c.use_cases.toggle_task))],
     if_match: IfMatch = "*",
 ) -> TaskPublic:
-    return _answer(response, await toggle(owner, task_id, if_match=_expected_version(if_match)))
+    return _answer(response, await toggle(owner, task_id, if_match=_accepted_versions(if_match)))
 
 
 @router.delete(
@@ -159,11 +150,10 @@ async def toggle_task(
     responses=problem_responses(404, 412),
     description=CONDITIONAL,
 )
-@inject
 async def delete_task(
     task_id: TaskId,
     owner: Owner,
-    delete: Annotated[DeleteTask, Depends(Provide[Container.use_cases.delete_task])],
+    delete: Annotated[DeleteTask, Depends(provided(lambda c: c.use_cases.delete_task))],
     if_match: IfMatch = "*",
 ) -> None:
-    await delete(owner, task_id, if_match=_expected_version(if_match))
+    await delete(owner, task_id, if_match=_accepted_versions(if_match))
