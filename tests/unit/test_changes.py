@@ -12,6 +12,7 @@ from adapters.memory import InMemoryStore
 from application.errors import ConcurrentUpdate
 from application.ports import UnitOfWorkFactory
 from application.tasks import CreateTask, GetTask, ReplaceTask, ToggleTask, UpdateTask
+from application.tasks.changes import UNCONDITIONAL_ATTEMPTS
 from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
 from domain.task import Priority, Recurrence, Task, TaskChanges, TaskDraft
 from tests.unit.fakes import START, FakeClock
@@ -20,17 +21,24 @@ DUE = datetime(2025, 1, 10, 18, 0, tzinfo=UTC)
 
 
 class RivalWriteClock(FakeClock):
-    """Telling the time is the moment another writer commits its own change to the task."""
+    """Telling the time is the moment another writer commits its own change to the task.
 
-    def __init__(self, store: InMemoryStore, task_id: UUID) -> None:
+    The rival writes on the first `rounds` readings of the clock, each time a new title.
+    """
+
+    def __init__(self, store: InMemoryStore, task_id: UUID, *, rounds: int = 1) -> None:
         super().__init__(START + timedelta(minutes=5))
         self._store = store
         self._task_id = task_id
+        self._rounds = rounds
+        self.writes = 0
 
     def now(self) -> datetime:
-        rival = copy.copy(self._store.tasks[self._task_id])
-        rival.apply(TaskChanges(title="Changed elsewhere"), super().now())
-        self._store.tasks[self._task_id] = rival
+        if self.writes < self._rounds:
+            self.writes += 1
+            rival = copy.copy(self._store.tasks[self._task_id])
+            rival.apply(TaskChanges(title=f"Changed elsewhere {self.writes}"), super().now())
+            self._store.tasks[self._task_id] = rival
         return super().now()
 
 
@@ -112,16 +120,29 @@ async def test_updating_an_unknown_task_is_not_found(update: UpdateTask) -> None
         await update("alice", UUID(int=404), TaskChanges(title="Anything"))
 
 
-async def test_a_write_that_lost_a_race_is_a_concurrent_update_and_keeps_the_winner(
+async def test_a_write_without_if_match_that_lost_a_race_is_applied_again_on_the_winner(
     uow: UnitOfWorkFactory, store: InMemoryStore, get: GetTask, task: Task
 ) -> None:
-    update = UpdateTask(uow, RivalWriteClock(store, task.id))
+    update = UpdateTask(uow, RivalWriteClock(store, task.id, rounds=1))
+
+    updated = await update("alice", task.id, TaskChanges(priority=Priority.LOW))
+
+    assert (updated.title, updated.priority, updated.version) == ("Changed elsewhere 1", Priority.LOW, 3)
+    assert await get("alice", task.id) == updated
+
+
+async def test_a_write_that_loses_every_race_gives_up_as_a_concurrent_update_and_keeps_the_winners(
+    uow: UnitOfWorkFactory, store: InMemoryStore, get: GetTask, task: Task
+) -> None:
+    rival = RivalWriteClock(store, task.id, rounds=UNCONDITIONAL_ATTEMPTS)
+    update = UpdateTask(uow, rival)
 
     with pytest.raises(ConcurrentUpdate):
         await update("alice", task.id, TaskChanges(priority=Priority.LOW))
 
     stored = await get("alice", task.id)
-    assert (stored.title, stored.priority, stored.version) == ("Changed elsewhere", Priority.HIGH, 2)
+    assert rival.writes == UNCONDITIONAL_ATTEMPTS
+    assert (stored.priority, stored.version) == (Priority.HIGH, 1 + UNCONDITIONAL_ATTEMPTS)
 
 
 async def test_a_write_that_lost_a_race_with_if_match_is_a_version_mismatch(

@@ -12,8 +12,15 @@ from domain.task import Task, TaskChanges, TaskDraft
 Change = Callable[[Task, datetime], bool]
 
 
+UNCONDITIONAL_ATTEMPTS = 10
+
+
 class _ChangeTask:
-    """Load, check `If-Match`, change, and store only if nobody else stored first."""
+    """Load, check `If-Match`, change, and store only if nobody else stored first.
+
+    With `If-Match` a lost race is the caller's 412. Without it the caller asked for no
+    precondition, so the change is applied again to the newer version, a bounded number of times.
+    """
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -22,6 +29,19 @@ class _ChangeTask:
     async def _change(
         self, owner_id: str, task_id: UUID, change: Change, if_match: Collection[int] | None
     ) -> Task:
+        attempts = 1 if if_match is not None else UNCONDITIONAL_ATTEMPTS
+        for _ in range(attempts):
+            task = await self._attempt(owner_id, task_id, change, if_match)
+            if task is not None:
+                return task
+        if if_match is not None:
+            raise VersionMismatch(task_id)
+        raise ConcurrentUpdate(task_id)
+
+    async def _attempt(
+        self, owner_id: str, task_id: UUID, change: Change, if_match: Collection[int] | None
+    ) -> Task | None:
+        """The changed task, or None when another writer stored a newer version first."""
         async with self._uow(owner_id) as uow:
             task = await uow.tasks.get(task_id)
             if task is None:
@@ -31,7 +51,7 @@ class _ChangeTask:
             loaded_version = task.version
             if change(task, self._clock.now()):
                 if not await uow.tasks.update(task, expected_version=loaded_version):
-                    raise VersionMismatch(task_id) if if_match is not None else ConcurrentUpdate(task_id)
+                    return None
                 await uow.commit()
         return task
 
