@@ -44,8 +44,9 @@ class TaskRepository(ABC):
         self._check_owner(task)
         await self._add(task)
 
-    async def get(self, task_id: UUID) -> Task | None:
-        return await self._get(self.owner_id, task_id)
+    async def get(self, task_id: UUID, *, for_update: bool = False) -> Task | None:
+        """The task, or None; `for_update` holds other writers off it until this unit of work ends."""
+        return await self._get(self.owner_id, task_id, for_update)
 
     async def find(self, task_filter: TaskFilter) -> list[Task]:
         """Tasks in the default order (newest first, ties by id), at most `limit`."""
@@ -68,7 +69,7 @@ class TaskRepository(ABC):
     async def _add(self, task: Task) -> None: ...
 
     @abstractmethod
-    async def _get(self, owner_id: str, task_id: UUID) -> Task | None: ...
+    async def _get(self, owner_id: str, task_id: UUID, for_update: bool) -> Task | None: ...
 
     @abstractmethod
     async def _find(self, owner_id: str, task_filter: TaskFilter) -> list[Task]: ...

@@ -7,9 +7,10 @@ import sys
 from datetime import timedelta
 
 import uvicorn
+from pydantic import ValidationError
 
-from adapters.security.jwt_tokens import SharedSecretTokens
 from adapters.sqlmodel.urls import mask
+from entrypoints.container import Container
 from entrypoints.embedded import ConfigurationError, prepare
 from entrypoints.migrations import upgrade_to_head
 from entrypoints.observability import configure_logging
@@ -29,11 +30,18 @@ def main(argv: list[str] | None = None) -> int:
 
     token = commands.add_parser("token", help="print a bearer token for a user id, for trying the API")
     token.add_argument("sub", help="the user id the token speaks for")
-    token.add_argument("--ttl", type=int, help="lifetime in seconds (default AUTH_TOKEN_LIFETIME_SECONDS)")
+    token.add_argument(
+        "--ttl", type=_positive, help="lifetime in seconds (default AUTH_TOKEN_LIFETIME_SECONDS)"
+    )
 
     args = parser.parse_args(argv)
     try:
         settings = prepare(Settings())
+    except ValidationError as error:
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"]).upper()
+            print(f"tasks: {name}: {problem['msg']}", file=sys.stderr)
+        return 2
     except ConfigurationError as error:
         print(f"tasks: {error}", file=sys.stderr)
         return 2
@@ -55,10 +63,17 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_to_head(settings.migration_url)
         print(f"migrated {mask(settings.migration_url)} to head")
     else:
-        secret = settings.auth_jwt_secret.get_secret_value() if settings.auth_jwt_secret else ""
-        lifetime = timedelta(seconds=args.ttl or settings.auth_token_lifetime_seconds)
-        print(SharedSecretTokens(secret).issue(args.sub, lifetime=lifetime))
+        seconds = settings.auth_token_lifetime_seconds if args.ttl is None else args.ttl
+        tokens = Container(settings=settings).adapters.tokens()
+        print(tokens.issue(args.sub, lifetime=timedelta(seconds=seconds)))
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 if __name__ == "__main__":

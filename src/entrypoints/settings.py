@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from adapters.security.jwt_tokens import MIN_SECRET_BYTES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/tasks.db"
 
@@ -28,7 +30,21 @@ class Settings(BaseSettings):
     auth_leeway_seconds: float = Field(default=30.0, ge=0)
 
     cors_origins: Annotated[list[str], NoDecode] = []
-    log_level: str = "INFO"
+    log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+
+    @field_validator("auth_jwt_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("auth_jwt_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_BYTES} bytes (e.g. the output of `openssl rand -base64 48`)"
+            )
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

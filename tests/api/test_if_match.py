@@ -65,7 +65,7 @@ async def test_the_current_etag_or_a_star_lets_the_write_through(
         assert response.headers["ETag"] == '"3"'
 
 
-@pytest.mark.parametrize("if_match", ["2", 'W/"2"', '"two"', '""', "'2'"])
+@pytest.mark.parametrize("if_match", ["2", 'W/"2"', '"02"', '"two"', '""', "'2'"])
 @pytest.mark.parametrize(("method", "suffix", "body", "success"), WRITES)
 async def test_a_malformed_if_match_fails_the_precondition_and_the_task_is_unchanged(
     client: httpx.AsyncClient,

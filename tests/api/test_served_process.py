@@ -122,6 +122,21 @@ def test_on_postgresql_the_service_migrates_and_serves_the_same_flows(tmp_path: 
             _newcomer_flow(base_url, _token(tmp_path, env, "postgres-user"))
 
 
+@pytest.mark.parametrize("secret", ["too-short", ""])
+def test_a_secret_under_32_bytes_is_refused_at_start_with_a_message_not_a_traceback(
+    tmp_path: Path, secret: str
+) -> None:
+    env = _clean_environment(DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test", AUTH_JWT_SECRET=secret)
+
+    result = subprocess.run(
+        [TASKS, "serve"], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
+    )
+
+    assert result.returncode == 2
+    assert "AUTH_JWT_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_on_postgresql_without_a_secret_the_service_refuses_to_start_and_says_what_to_set(
     tmp_path: Path,
 ) -> None:

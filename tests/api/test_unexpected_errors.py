@@ -8,7 +8,10 @@ import pytest
 from dependency_injector import providers
 from fastapi import FastAPI
 
+from entrypoints.http.app import create_app
 from tests.api.helpers import assert_problem, create_task, task_url
+from tests.support.app import auth, running, test_settings
+from tests.support.builders import new_owner
 
 
 async def _explode(*_: Any, **__: Any) -> None:
@@ -51,3 +54,18 @@ async def test_an_unexpected_error_names_the_callers_own_request_id(
     body = assert_problem(response, 500)
     assert response.headers["X-Request-ID"] == "abc-123"
     assert "abc-123" in body["detail"]
+
+
+async def test_an_unexpected_error_still_carries_the_cors_headers_a_browser_needs_to_read_it(
+    sqlite_url: str,
+) -> None:
+    app = create_app(test_settings(sqlite_url, cors_origins=["http://front.example"]))
+    app.state.container.use_cases.get_task.override(providers.Object(_explode))
+    headers = {**auth(new_owner()), "Origin": "http://front.example"}
+
+    async with running(app) as client:
+        response = await client.get(task_url("00000000-0000-0000-0000-000000000001"), headers=headers)
+
+    assert_problem(response, 500)
+    assert response.headers["Access-Control-Allow-Origin"] == "http://front.example"
+    assert "X-Request-ID" in response.headers["Access-Control-Expose-Headers"]

@@ -118,12 +118,6 @@ def test_mask_hides_the_password() -> None:
     assert masked.startswith("postgresql://user:***@ep-x-pooler.eu-central-1.aws.neon.tech/neondb")
 
 
-def test_a_target_shows_its_url_masked() -> None:
-    target = database_target(NEON_POOLED)
-
-    assert target.masked == "postgresql+asyncpg://user:***@ep-x-pooler.eu-central-1.aws.neon.tech/neondb"
-
-
 def test_mask_does_not_echo_an_unparseable_url() -> None:
     assert mask("not a url :// at all") == "<unparseable database URL>"
 
@@ -140,3 +134,18 @@ def test_mask_does_not_echo_an_unparseable_url() -> None:
 )
 def test_sqlite_file(raw: str, path: str | None) -> None:
     assert sqlite_file(raw) == path
+
+
+def test_asyncpgs_own_ssl_parameter_is_kept_as_the_ssl_argument() -> None:
+    target = database_target("postgresql+asyncpg://u:p@db.example/app?ssl=require")
+
+    assert target.connect_args == {"ssl": "require"}
+    assert dict(target.url.query) == {}
+
+
+@pytest.mark.parametrize("parameter", ["sslrootcert", "sslcert", "sslkey"])
+def test_a_tls_file_parameter_is_refused_rather_than_quietly_dropped(parameter: str) -> None:
+    with pytest.raises(ValueError, match=parameter) as raised:
+        database_target(f"postgresql://u:secret@db.example/app?sslmode=verify-full&{parameter}=/x.pem")
+
+    assert "secret" not in str(raised.value)

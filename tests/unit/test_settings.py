@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from entrypoints.settings import DEFAULT_DATABASE_URL, Settings
 
@@ -78,3 +79,14 @@ def test_the_jwt_secret_is_kept_out_of_its_printed_form(monkeypatch: pytest.Monk
     assert settings.auth_jwt_secret is not None
     assert settings.auth_jwt_secret.get_secret_value() == "a-configured-secret-of-more-than-32-bytes"
     assert "a-configured-secret" not in repr(settings)
+
+
+def test_a_secret_shorter_than_32_bytes_is_refused_when_the_settings_are_read() -> None:
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        Settings(_env_file=None, auth_jwt_secret="short")  # type: ignore[call-arg]
+
+
+def test_a_blank_secret_counts_as_no_secret() -> None:
+    settings = Settings(_env_file=None, auth_jwt_secret="   ")  # type: ignore[call-arg]
+
+    assert settings.auth_jwt_secret is None

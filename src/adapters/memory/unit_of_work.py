@@ -31,7 +31,7 @@ class InMemoryTaskRepository(TaskRepository):
     async def _add(self, task: Task) -> None:
         self.staged[task.id] = copy.copy(task)
 
-    async def _get(self, owner_id: str, task_id: UUID) -> Task | None:
+    async def _get(self, owner_id: str, task_id: UUID, for_update: bool) -> Task | None:
         task = self._visible().get(task_id)
         return copy.copy(task) if task is not None and task.owner_id == owner_id else None
 

@@ -1,9 +1,9 @@
 """The tasks repository over SQL: Core statements, every one filtered by owner."""
 
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, delete, insert, select, tuple_, update
+from sqlalchemy import CursorResult, Delete, Update, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sqlmodel.mappers import row_to_task, task_to_row
@@ -25,8 +25,11 @@ class SqlTaskRepository(TaskRepository):
     async def _add(self, task: Task) -> None:
         await self._session.execute(_INSERT, task_to_row(task))
 
-    async def _get(self, owner_id: str, task_id: UUID) -> Task | None:
+    async def _get(self, owner_id: str, task_id: UUID, for_update: bool) -> Task | None:
         statement = _SELECT.where(_t.user_id == owner_id, _t.id == task_id)
+        if for_update:
+            # A row lock on PostgreSQL; SQLite has none and relies on the version check alone.
+            statement = statement.with_for_update()
         row = (await self._session.execute(statement)).mappings().one_or_none()
         return None if row is None else row_to_task(row)
 
@@ -56,6 +59,6 @@ class SqlTaskRepository(TaskRepository):
             statement = statement.where(_t.version == expected_version)
         return await self._changed_one(statement)
 
-    async def _changed_one(self, statement: object) -> bool:
-        result = cast(CursorResult[object], await self._session.execute(statement))  # type: ignore[call-overload]
+    async def _changed_one(self, statement: Update | Delete) -> bool:
+        result = cast(CursorResult[Any], await self._session.execute(statement))
         return result.rowcount == 1

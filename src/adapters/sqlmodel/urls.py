@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg"}
 _SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite"}
+# Dropping one of these would quietly weaken TLS, so they are refused instead.
+_TLS_FILES = {"sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl", "sslcrldir"}
 _SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 
 
@@ -26,10 +28,6 @@ class DatabaseTarget:
     @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
-
-    @property
-    def masked(self) -> str:
-        return mask(self.url)
 
 
 def mask(url: URL | str) -> str:
@@ -55,7 +53,8 @@ def _postgres_target(url: URL) -> DatabaseTarget:
     connect_args: dict[str, Any] = {}
     server_settings: dict[str, str] = {}
 
-    sslmode = _single(query.pop("sslmode", None))
+    # libpq's sslmode, or asyncpg's own `ssl` as SQLAlchemy users write it: the same values.
+    sslmode = _single(query.pop("sslmode", None)) or _single(query.pop("ssl", None))
     if sslmode is not None:
         if sslmode not in _SSL_MODES:
             raise ValueError(f"unknown sslmode {sslmode!r} in {mask(url)}")
@@ -71,6 +70,12 @@ def _postgres_target(url: URL) -> DatabaseTarget:
     options = _single(query.pop("options", None))
     if options:
         server_settings.update(_server_options(options))
+    refused = sorted(_TLS_FILES.intersection(query))
+    if refused:
+        raise ValueError(
+            f"database URL parameters {', '.join(refused)} are not supported; use sslmode=require or "
+            f"verify-full with the system's trusted certificates ({mask(url)})"
+        )
     for name in query:
         log.warning("ignoring unsupported database URL parameter %r", name)
 

@@ -1,5 +1,7 @@
 """Change one of the owner's tasks: partially, whole, or by flipping `completed`."""
 
+import asyncio
+import random
 from collections.abc import Callable, Collection
 from datetime import datetime
 from uuid import UUID
@@ -13,6 +15,7 @@ Change = Callable[[Task, datetime], bool]
 
 
 UNCONDITIONAL_ATTEMPTS = 10
+RETRY_BACKOFF_SECONDS = 0.005
 
 
 class _ChangeTask:
@@ -30,7 +33,10 @@ class _ChangeTask:
         self, owner_id: str, task_id: UUID, change: Change, if_match: Collection[int] | None
     ) -> Task:
         attempts = 1 if if_match is not None else UNCONDITIONAL_ATTEMPTS
-        for _ in range(attempts):
+        for attempt in range(attempts):
+            if attempt:
+                # Spread the retries of writers that collided, so they do not collide again.
+                await asyncio.sleep(random.uniform(0, RETRY_BACKOFF_SECONDS * attempt))  # noqa: S311
             task = await self._attempt(owner_id, task_id, change, if_match)
             if task is not None:
                 return task
@@ -43,7 +49,7 @@ class _ChangeTask:
     ) -> Task | None:
         """The changed task, or None when another writer stored a newer version first."""
         async with self._uow(owner_id) as uow:
-            task = await uow.tasks.get(task_id)
+            task = await uow.tasks.get(task_id, for_update=True)
             if task is None:
                 raise TaskNotFound(task_id)
             if if_match is not None and task.version not in if_match:

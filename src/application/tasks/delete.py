@@ -18,7 +18,7 @@ class DeleteTask:
         async with self._uow(owner_id) as uow:
             expected = None
             if if_match is not None:
-                task = await uow.tasks.get(task_id)
+                task = await uow.tasks.get(task_id, for_update=True)
                 if task is None:
                     raise TaskNotFound(task_id)
                 if task.version not in if_match:

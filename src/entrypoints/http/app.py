@@ -43,7 +43,8 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(tasks.router)
     app.include_router(health.router)
-    if settings.cors_origins:
+    app.add_middleware(RequestContextMiddleware)
+    if settings.cors_origins:  # added last, so outermost: even a 500 answer gets its CORS headers
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
@@ -51,7 +52,6 @@ def create_app(settings: Settings) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
-    app.add_middleware(RequestContextMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

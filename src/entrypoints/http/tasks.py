@@ -25,7 +25,7 @@ PREFIX = "/api/v1/tasks"
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(400, 401, 422, 500))
 
 TaskId = Annotated[UUID, "the task's id"]
-_STRONG_ETAG = re.compile(r'^"(\d{1,9})"$')
+_STRONG_ETAG = re.compile(r'^"(0|[1-9]\d{0,8})"$')  # exactly as _etag writes it, so "01" is no match
 CONDITIONAL = (
     'Send `If-Match: "<version>"` (the ETag of the task you last saw) to act only if nobody '
     "changed the task since: otherwise the answer is 412 and nothing changes."
