@@ -81,10 +81,8 @@ class TaskRepository(ABC):
     async def _delete(self, owner_id: str, task_id: UUID, expected_version: int | None) -> bool: ...
 
 
-class UnitOfWork(ABC):
-    """One transaction for one owner. Rolls back unless the use case commits."""
-
-    tasks: TaskRepository
+class AbstractUnitOfWork(ABC):
+    """One transaction. Rolls back unless the use case commits."""
 
     async def __aenter__(self) -> Self:
         return self
@@ -104,6 +102,12 @@ class UnitOfWork(ABC):
     async def rollback(self) -> None: ...
 
 
+class UnitOfWork(AbstractUnitOfWork):
+    """One transaction for one owner, whose repositories reach only that owner's rows."""
+
+    tasks: TaskRepository
+
+
 class UnitOfWorkFactory(Protocol):
     """Opens a unit of work whose repositories are scoped to `owner_id`."""
 
@@ -118,9 +122,3 @@ class Clock(Protocol):
 
 class IdGenerator(Protocol):
     def new_id(self) -> UUID: ...
-
-
-class TokenVerifier(Protocol):
-    def verify(self, token: str) -> str:
-        """Return the owner (the token's `sub`) or raise InvalidToken."""
-        ...

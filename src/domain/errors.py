@@ -5,13 +5,29 @@ class DomainError(Exception):
     """Base of every error the domain and the use cases raise on purpose."""
 
 
-class InvalidTask(DomainError):
-    """A value would break one of the task's invariants."""
+class InvalidField(DomainError):
+    """A value would break one of an entity's invariants."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class InvalidTask(InvalidField):
+    """A value would break one of the task's invariants."""
+
+
+class InvalidUser(InvalidField):
+    """A value would break one of the account's invariants."""
+
+
+class EmailTaken(DomainError):
+    """Another account already has this email address, in whatever case."""
+
+
+class InvalidCredentials(DomainError):
+    """The email is unknown or the password is wrong; which one is never said."""
 
 
 class TaskNotFound(DomainError):

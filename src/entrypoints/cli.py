@@ -63,9 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_to_head(settings.migration_url)
         print(f"migrated {mask(settings.migration_url)} to head")
     else:
-        seconds = settings.auth_token_lifetime_seconds if args.ttl is None else args.ttl
         tokens = Container(settings=settings).adapters.tokens()
-        print(tokens.issue(args.sub, lifetime=timedelta(seconds=seconds)))
+        if tokens is None:
+            print("tasks: `tasks token` signs with AUTH_JWT_SECRET, which is not set", file=sys.stderr)
+            return 2
+        seconds = settings.auth_token_lifetime_seconds if args.ttl is None else args.ttl
+        print(tokens.issue(args.sub, lifetime=timedelta(seconds=seconds)).access_token)
     return 0
 
 

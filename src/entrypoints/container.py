@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.security.jwks import JwksTokens
 from adapters.security.jwt_tokens import SharedSecretTokens
+from adapters.security.passwords import Argon2Hasher
+from adapters.security.routing import RoutedTokenVerifier
 from adapters.sqlmodel.engine import PoolOptions, create_engine, create_session_factory
 from adapters.sqlmodel.health import DatabaseProbe
-from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
+from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork, SqlUnitOfWork
 from adapters.system import SystemClock, UuidV7Generator
+from application.accounts import CurrentUser, LogIn, Register
 from application.cursors import CursorCodec
 from application.tasks import (
     CreateTask,
@@ -37,18 +42,35 @@ def _engine(settings: Settings) -> AsyncEngine:
     return create_engine(settings.database_url, pool, echo=settings.database_echo)
 
 
-def _secret(settings: Settings) -> str:
+def _tokens(settings: Settings) -> SharedSecretTokens | None:
+    """Local accounts' issuer and the shared-secret verifier; None in JWKS-only mode."""
     if settings.auth_jwt_secret is None:
-        raise RuntimeError("no AUTH_JWT_SECRET: build the container from prepared settings")
-    return settings.auth_jwt_secret.get_secret_value()
+        return None
+    return SharedSecretTokens(
+        settings.auth_jwt_secret.get_secret_value(),
+        lifetime=timedelta(seconds=settings.auth_token_lifetime_seconds),
+        leeway_seconds=settings.auth_leeway_seconds,
+    )
 
 
-def _tokens(settings: Settings) -> SharedSecretTokens:
-    return SharedSecretTokens(_secret(settings), leeway_seconds=settings.auth_leeway_seconds)
+def _jwks(settings: Settings) -> JwksTokens | None:
+    if settings.auth_jwks_url is None:
+        return None
+    return JwksTokens(
+        settings.auth_jwks_url,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        leeway_seconds=settings.auth_leeway_seconds,
+        refetch_interval_seconds=settings.auth_jwks_refetch_interval_seconds,
+        timeout_seconds=settings.auth_jwks_timeout_seconds,
+    )
 
 
 def _cursor_key(settings: Settings) -> bytes:
-    return hashlib.sha256(_secret(settings).encode()).digest()
+    """Cursors are signed with a key of their own, derived from whichever secret is configured."""
+    material = settings.auth_jwt_secret.get_secret_value() if settings.auth_jwt_secret else None
+    material = material or f"{settings.auth_jwks_url}|{settings.database_url}"
+    return hashlib.sha256(b"tasks-service/cursors\x00" + material.encode()).digest()
 
 
 class Adapters(containers.DeclarativeContainer):
@@ -61,9 +83,14 @@ class Adapters(containers.DeclarativeContainer):
     unit_of_work = providers.Factory(SqlUnitOfWork, session_factory=session_factory)
     database_probe = providers.Factory(DatabaseProbe, engine)
 
+    accounts_unit_of_work = providers.Factory(SqlAccountsUnitOfWork, session_factory=session_factory)
+
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidV7Generator)
+    passwords = providers.Singleton(Argon2Hasher)
     tokens = providers.Singleton(_tokens, settings)
+    jwks = providers.Singleton(_jwks, settings)
+    token_verifier = providers.Singleton(RoutedTokenVerifier, shared_secret=tokens, jwks=jwks)
     cursors = providers.Singleton(CursorCodec, key=providers.Callable(_cursor_key, settings))
 
 
@@ -81,6 +108,18 @@ class UseCases(containers.DeclarativeContainer):
     replace_task = providers.Factory(ReplaceTask, uow=adapters.unit_of_work.provider, clock=adapters.clock)
     toggle_task = providers.Factory(ToggleTask, uow=adapters.unit_of_work.provider, clock=adapters.clock)
     delete_task = providers.Factory(DeleteTask, uow=adapters.unit_of_work.provider)
+
+    register = providers.Factory(
+        Register,
+        uow=adapters.accounts_unit_of_work.provider,
+        hasher=adapters.passwords,
+        clock=adapters.clock,
+        ids=adapters.ids,
+    )
+    log_in = providers.Factory(
+        LogIn, uow=adapters.accounts_unit_of_work.provider, hasher=adapters.passwords, tokens=adapters.tokens
+    )
+    current_user = providers.Factory(CurrentUser, uow=adapters.accounts_unit_of_work.provider)
 
 
 class Container(containers.DeclarativeContainer):

@@ -27,10 +27,13 @@ def prepare(settings: Settings) -> Settings:
     if settings.auth_jwt_secret is not None:
         return settings
     if database_file is None:
+        if settings.auth_jwks_url is not None:
+            return settings  # external identities only: no local accounts, so nothing to sign
         raise ConfigurationError(
-            "AUTH_JWT_SECRET is not set. On a shared database the service will not invent a "
-            "signing secret: set AUTH_JWT_SECRET to a random string of at least 32 bytes "
-            "(e.g. `openssl rand -base64 48`)."
+            "neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set. On a shared database the service "
+            "will not invent a signing secret: set AUTH_JWT_SECRET to a random string of at least "
+            "32 bytes (e.g. `openssl rand -base64 48`) for local accounts and shared-secret tokens, "
+            "and/or AUTH_JWKS_URL to your identity provider's key set (Better Auth: /api/auth/jwks)."
         )
     secret = _kept_secret(Path(database_file).parent / SECRET_FILE_NAME)
     return settings.model_copy(update={"auth_jwt_secret": SecretStr(secret)})

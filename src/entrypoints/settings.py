@@ -27,10 +27,20 @@ class Settings(BaseSettings):
 
     auth_jwt_secret: SecretStr | None = None
     auth_token_lifetime_seconds: int = Field(default=3600, ge=60)
-    auth_leeway_seconds: float = Field(default=30.0, ge=0)
+    auth_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    auth_jwks_url: str | None = None
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    auth_jwks_refetch_interval_seconds: float = Field(default=10.0, ge=0)
+    auth_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
 
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+
+    @field_validator("auth_jwks_url", "auth_issuer", "auth_audience", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("auth_jwt_secret", mode="before")
     @classmethod

@@ -26,7 +26,7 @@ test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a 
 
 
 def token_for(sub: str, *, lifetime: timedelta = timedelta(minutes=5)) -> str:
-    return SharedSecretTokens(TEST_SECRET).issue(sub, lifetime=lifetime)
+    return SharedSecretTokens(TEST_SECRET).issue(sub, lifetime=lifetime).access_token
 
 
 def auth(sub: str) -> dict[str, str]:

@@ -1,44 +1,63 @@
 """HS256 bearer tokens with a shared secret, through PyJWT."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 
 from application.errors import InvalidToken
+from application.identity import IssuedToken, Principal
 from domain.owner import OWNER_ID_MAX_LENGTH
 
 MIN_SECRET_BYTES = 32
-_ALGORITHMS = ["HS256"]  # fixed by configuration, never taken from the token's header
+HMAC_ALGORITHMS = ("HS256",)  # fixed by configuration, never taken from the token's header
 
 
 class SharedSecretTokens:
     """Issues and verifies HS256 tokens whose `sub` is the owner."""
 
-    def __init__(self, secret: str, *, leeway_seconds: float = 30.0) -> None:
+    def __init__(
+        self, secret: str, *, lifetime: timedelta = timedelta(hours=1), leeway_seconds: float = 30.0
+    ) -> None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"AUTH_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
         self._secret = secret
+        self._lifetime = lifetime
         self._leeway = leeway_seconds
 
-    def issue(self, subject: str, *, lifetime: timedelta, now: datetime | None = None) -> str:
+    def issue(
+        self, subject: str, *, lifetime: timedelta | None = None, now: datetime | None = None
+    ) -> IssuedToken:
+        lifetime = lifetime or self._lifetime
         issued_at = now or datetime.now(UTC)
         claims = {"sub": subject, "iat": issued_at, "exp": issued_at + lifetime}
-        return jwt.encode(claims, self._secret, algorithm=_ALGORITHMS[0])
+        token = jwt.encode(claims, self._secret, algorithm=HMAC_ALGORITHMS[0])
+        return IssuedToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
-    def verify(self, token: str) -> str:
+    async def verify(self, token: str) -> Principal:
         try:
             claims = jwt.decode(
                 token,
                 self._secret,
-                algorithms=_ALGORITHMS,
+                algorithms=list(HMAC_ALGORITHMS),
                 options={"require": ["exp", "sub"]},
                 leeway=self._leeway,
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
-        subject = claims["sub"]
-        if not isinstance(subject, str) or not subject:
-            raise InvalidToken("the token's subject is empty")
-        if len(subject) > OWNER_ID_MAX_LENGTH or "\x00" in subject:
-            raise InvalidToken("the token's subject cannot name an owner")
-        return subject
+        return principal_of(claims)
+
+
+def principal_of(claims: dict[str, Any]) -> Principal:
+    """The principal verified claims name; a subject that cannot be an owner is refused."""
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not subject:
+        raise InvalidToken("the token's subject is empty")
+    if len(subject) > OWNER_ID_MAX_LENGTH or "\x00" in subject:
+        raise InvalidToken("the token's subject cannot name an owner")
+    email, name = claims.get("email"), claims.get("name")
+    return Principal(
+        subject=subject,
+        email=email if isinstance(email, str) else None,
+        name=name if isinstance(name, str) else None,
+    )

@@ -37,20 +37,20 @@ def row_to_task(row: Mapping[Any, Any]) -> Task:
         description=row["description"],
         priority=PRIORITY_BY_RANK[row["priority"]],
         tags=tuple(row["tags"]),
-        due_at=_utc(row["due_at"]),
+        due_at=_utc_or_none(row["due_at"]),
         recurrence=None if recurrence is None else Recurrence(recurrence),
         completed=row["completed"],
-        created_at=_utc_required(row["created_at"]),
-        updated_at=_utc_required(row["updated_at"]),
-        completed_at=_utc(row["completed_at"]),
+        created_at=utc(row["created_at"]),
+        updated_at=utc(row["updated_at"]),
+        completed_at=_utc_or_none(row["completed_at"]),
         version=row["version"],
     )
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else _utc_required(value)
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else utc(value)
 
 
-def _utc_required(value: datetime) -> datetime:
+def utc(value: datetime) -> datetime:
     """SQLite hands back naive times (stored in UTC); PostgreSQL hands back aware ones."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from domain.owner import OWNER_ID_MAX_LENGTH
+from domain.user import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 
 metadata = SQLModel.metadata
 metadata.naming_convention = {
@@ -54,3 +55,18 @@ Index(
     tasks_table.c.created_at.desc(),
     tasks_table.c.id.desc(),
 )
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: UUID = Field(primary_key=True)
+    email: str = Field(sa_type=String(EMAIL_MAX_LENGTH), nullable=False)
+    # The case-folded email: unique, so two spellings of one address cannot both register.
+    email_key: str = Field(sa_type=String(EMAIL_MAX_LENGTH), nullable=False, unique=True)
+    name: str | None = Field(default=None, sa_type=String(NAME_MAX_LENGTH), nullable=True)
+    password_hash: str = Field(sa_type=String(255), nullable=False)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+
+
+users_table: Table = UserRow.__table__  # type: ignore[attr-defined]

@@ -12,7 +12,8 @@ from fastapi.openapi.utils import get_openapi
 
 from entrypoints.container import Container
 from entrypoints.embedded import prepare
-from entrypoints.http import health, tasks
+from entrypoints.http import accounts, health, tasks
+from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.problems import Problem
@@ -31,6 +32,9 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            jwks = container.adapters.jwks()
+            if jwks is not None:
+                await jwks.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -38,9 +42,15 @@ def create_app(settings: Settings) -> FastAPI:
         version=API_VERSION,
         summary="Every user's own task list, over HTTP.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from local assets
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
+    install_docs(app)
+    if container.adapters.tokens() is not None:  # local accounts need a secret to sign with
+        app.include_router(accounts.accounts)
+    app.include_router(accounts.me)
     app.include_router(tasks.router)
     app.include_router(health.router)
     app.add_middleware(RequestContextMiddleware)

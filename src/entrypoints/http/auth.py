@@ -1,24 +1,38 @@
-"""Who is calling: the owner named by a verified bearer token."""
+"""Who is calling: the principal named by a verified bearer token."""
 
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
 from application.errors import InvalidToken
-from application.ports import TokenVerifier
+from application.identity import Principal, TokenVerifier
 from entrypoints.http.dependencies import provided
 
-_bearer = HTTPBearer(auto_error=False, description="A JWT whose `sub` is the caller.")
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
+
+# Two ways to present the same header, both shown on /docs: log in with the password form, or
+# paste a token (one from `tasks token`, or from a Better Auth frontend).
+_password_flow = OAuth2PasswordBearer(
+    tokenUrl=TOKEN_URL, auto_error=False, description="Log in as a local account."
+)
+_bearer = HTTPBearer(auto_error=False, description="Paste a JWT whose `sub` is the caller.")
 
 
-async def current_owner(
+async def current_principal(
+    from_password_flow: Annotated[str | None, Depends(_password_flow)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    verifier: Annotated[TokenVerifier, Depends(provided(lambda c: c.adapters.tokens))],
-) -> str:
-    if credentials is None:
+    verifier: Annotated[TokenVerifier, Depends(provided(lambda c: c.adapters.token_verifier))],
+) -> Principal:
+    token = from_password_flow or (credentials.credentials if credentials else None)
+    if not token:
         raise InvalidToken("missing bearer token")
-    return verifier.verify(credentials.credentials)
+    return await verifier.verify(token)
 
 
+async def current_owner(principal: Annotated[Principal, Depends(current_principal)]) -> str:
+    return principal.subject
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
 Owner = Annotated[str, Depends(current_owner)]

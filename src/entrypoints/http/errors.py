@@ -9,7 +9,14 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from application.errors import ConcurrentUpdate, InvalidCursor, InvalidToken
-from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
+from domain.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidField,
+    InvalidTask,
+    TaskNotFound,
+    VersionMismatch,
+)
 from entrypoints.http.problems import ProblemResponse, problem
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -21,7 +28,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidToken, _invalid_token)  # type: ignore[arg-type]
     app.add_exception_handler(TaskNotFound, _task_not_found)  # type: ignore[arg-type]
-    app.add_exception_handler(InvalidTask, _invalid_task)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidField, _invalid_field)  # type: ignore[arg-type]
+    app.add_exception_handler(EmailTaken, _email_taken)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidCredentials, _invalid_credentials)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidCursor, _invalid_cursor)  # type: ignore[arg-type]
     app.add_exception_handler(VersionMismatch, _version_mismatch)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)  # type: ignore[arg-type]
@@ -46,9 +55,18 @@ async def _task_not_found(_: Request, error: TaskNotFound) -> ProblemResponse:
     return problem(404, "No such task.")
 
 
-async def _invalid_task(_: Request, error: InvalidTask) -> ProblemResponse:
+async def _invalid_field(_: Request, error: InvalidField) -> ProblemResponse:
     errors = [{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}]
-    return problem(422, "The task is not valid.", errors=errors)
+    subject = "task" if isinstance(error, InvalidTask) else "account"
+    return problem(422, f"The {subject} is not valid.", errors=errors)
+
+
+async def _email_taken(_: Request, error: EmailTaken) -> ProblemResponse:
+    return problem(409, "An account with this email address exists already.")
+
+
+async def _invalid_credentials(_: Request, error: InvalidCredentials) -> ProblemResponse:
+    return problem(401, "The email or the password is wrong.", headers=BEARER_CHALLENGE)
 
 
 async def _invalid_cursor(_: Request, error: InvalidCursor) -> ProblemResponse:

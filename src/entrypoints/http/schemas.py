@@ -28,12 +28,15 @@ from domain.task import (
     TaskDraft,
 )
 
+# Text holds no NUL (PostgreSQL cannot store it) and titles and tags are not blank.
+_SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
 Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH, pattern=r"\S")
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH, pattern=_SOME_TEXT),
 ]
-Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH, pattern=r"^[^\x00]*$")]
 Tag = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX_LENGTH, pattern=r"\S")
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX_LENGTH, pattern=_SOME_TEXT)
 ]
 Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX_COUNT)]
 

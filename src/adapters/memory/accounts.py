@@ -1,0 +1,55 @@
+"""In-memory accounts with the same contract as the SQL ones."""
+
+from __future__ import annotations
+
+import copy
+from uuid import UUID
+
+from application.identity import AccountsUnitOfWork, UserRepository
+from domain.user import User, email_key
+
+
+class InMemoryAccounts:
+    """Committed accounts by id, shared by every unit of work made over it."""
+
+    def __init__(self) -> None:
+        self.users: dict[UUID, User] = {}
+
+
+class InMemoryUserRepository(UserRepository):
+    def __init__(self, accounts: InMemoryAccounts) -> None:
+        self._accounts = accounts
+        self.staged: list[User] = []
+
+    async def add(self, user: User) -> bool:
+        if await self.get_by_email(user.email) is not None:
+            return False
+        self.staged.append(copy.copy(user))
+        return True
+
+    async def get(self, user_id: str) -> User | None:
+        found = [user for user in self._visible() if str(user.id) == user_id]
+        return copy.copy(found[0]) if found else None
+
+    async def get_by_email(self, email: str) -> User | None:
+        found = [user for user in self._visible() if user.email_key == email_key(email)]
+        return copy.copy(found[0]) if found else None
+
+    def _visible(self) -> list[User]:
+        return [*self._accounts.users.values(), *self.staged]
+
+
+class InMemoryAccountsUnitOfWork(AccountsUnitOfWork):
+    def __init__(self, accounts: InMemoryAccounts) -> None:
+        self._accounts = accounts
+        self.users = self._repository = InMemoryUserRepository(accounts)
+        self.committed = False
+
+    async def commit(self) -> None:
+        for user in self._repository.staged:
+            self._accounts.users[user.id] = user
+        self._repository.staged.clear()
+        self.committed = True
+
+    async def rollback(self) -> None:
+        self._repository.staged.clear()

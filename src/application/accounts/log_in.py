@@ -1,0 +1,20 @@
+"""Exchange an email and a password for a bearer token."""
+
+from application.identity import AccountsUnitOfWorkFactory, IssuedToken, PasswordHasher, TokenIssuer
+from domain.errors import InvalidCredentials
+
+
+class LogIn:
+    def __init__(self, uow: AccountsUnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenIssuer) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._tokens = tokens
+
+    async def __call__(self, email: str, password: str) -> IssuedToken:
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(email)
+        # An unknown email still pays for a hash check, so timing does not tell which accounts exist.
+        matches = await self._hasher.verify(password, None if user is None else user.password_hash)
+        if user is None or not matches:
+            raise InvalidCredentials
+        return self._tokens.issue(str(user.id))

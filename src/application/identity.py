@@ -1,0 +1,66 @@
+"""The ports identity needs: accounts, password hashing, and tokens issued and verified."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Protocol
+
+from application.ports import AbstractUnitOfWork
+from domain.user import User
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a verified token speaks for: `subject` owns the tasks; the rest is what the claims say."""
+
+    subject: str
+    email: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+class TokenVerifier(Protocol):
+    async def verify(self, token: str) -> Principal:
+        """The principal a token speaks for, or InvalidToken."""
+        ...
+
+
+class TokenIssuer(Protocol):
+    def issue(self, subject: str) -> IssuedToken: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """Whether the password matches; with no hash, spend the same time and answer False."""
+        ...
+
+
+class UserRepository(ABC):
+    @abstractmethod
+    async def add(self, user: User) -> bool:
+        """Store a new account; False if its email (in any case) is taken already."""
+
+    @abstractmethod
+    async def get(self, user_id: str) -> User | None: ...
+
+    @abstractmethod
+    async def get_by_email(self, email: str) -> User | None:
+        """The account with this email, compared without regard to case."""
+
+
+class AccountsUnitOfWork(AbstractUnitOfWork):
+    """One transaction over the accounts, which belong to nobody until they exist."""
+
+    users: UserRepository
+
+
+class AccountsUnitOfWorkFactory(Protocol):
+    def __call__(self) -> AccountsUnitOfWork: ...
