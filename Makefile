@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run migrate test lint typecheck layers pytest clean
+.PHONY: install browser run migrate test lint typecheck layers pytest clean
 
 install: $(STAMP)
 
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+# Debian's chromium, for the tests that drive /docs in a real browser (apt-get, as root or via sudo).
+browser:
+	.ci/install-browser
 
 run: $(STAMP)
 	$(BIN)/tasks serve
@@ -35,7 +39,7 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest

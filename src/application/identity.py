@@ -46,7 +46,10 @@ class PasswordHasher(Protocol):
 class UserRepository(ABC):
     @abstractmethod
     async def add(self, user: User) -> bool:
-        """Store a new account; False if its email (in any case) is taken already."""
+        """Store a new account; False if its email (in any case) is taken already.
+
+        After False from a race lost to a concurrent registration, abandon the unit of work.
+        """
 
     @abstractmethod
     async def get(self, user_id: str) -> User | None: ...

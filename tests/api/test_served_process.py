@@ -2,67 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import stat
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.databases import fresh_postgres_database, require_postgres
-
-TASKS = str(Path(sys.executable).parent / "tasks")
-_OUR_VARIABLES = ("DATABASE_", "AUTH_", "CORS_", "LOG_")
-
-
-def _clean_environment(**extra: str) -> dict[str, str]:
-    """The machine's environment without any of the service's own settings, plus `extra`."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith(_OUR_VARIABLES)}
-    env.update(extra)
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def served(cwd: Path, env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [TASKS, "serve", "--port", str(port)],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"`tasks serve` exited early:\n{process.stdout.read() if process.stdout else ''}")
-            try:
-                if httpx.get(f"{base_url}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("`tasks serve` did not become ready within 30 s")
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+from tests.support.served import TASKS, clean_environment, served
 
 
 def _token(cwd: Path, env: dict[str, str], sub: str) -> str:
@@ -88,7 +36,7 @@ def _newcomer_flow(base_url: str, token: str) -> None:
 
 
 def test_with_no_configuration_the_service_runs_on_an_embedded_sqlite_file(tmp_path: Path) -> None:
-    env = _clean_environment()
+    env = clean_environment()
 
     with served(tmp_path, env) as base_url:
         _newcomer_flow(base_url, _token(tmp_path, env, "newcomer"))
@@ -99,7 +47,7 @@ def test_with_no_configuration_the_service_runs_on_an_embedded_sqlite_file(tmp_p
 
 
 def test_a_token_from_before_a_restart_still_works_after_it(tmp_path: Path) -> None:
-    env = _clean_environment()
+    env = clean_environment()
     with served(tmp_path, env):
         token = _token(tmp_path, env, "returning")
 
@@ -113,7 +61,7 @@ def test_a_token_from_before_a_restart_still_works_after_it(tmp_path: Path) -> N
 def test_on_postgresql_the_service_migrates_and_serves_the_same_flows(tmp_path: Path) -> None:
     with fresh_postgres_database(require_postgres()) as url:
         plain_url = url.replace("postgresql+asyncpg://", "postgresql://", 1)
-        env = _clean_environment(
+        env = clean_environment(
             DATABASE_URL=plain_url, AUTH_JWT_SECRET="a-postgres-secret-of-at-least-thirty-two-bytes"
         )
         subprocess.run([TASKS, "migrate"], cwd=tmp_path, env=env, check=True, capture_output=True)
@@ -126,7 +74,7 @@ def test_on_postgresql_the_service_migrates_and_serves_the_same_flows(tmp_path: 
 def test_a_secret_under_32_bytes_is_refused_at_start_with_a_message_not_a_traceback(
     tmp_path: Path, secret: str
 ) -> None:
-    env = _clean_environment(DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test", AUTH_JWT_SECRET=secret)
+    env = clean_environment(DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test", AUTH_JWT_SECRET=secret)
 
     result = subprocess.run(
         [TASKS, "serve"], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
@@ -140,7 +88,7 @@ def test_a_secret_under_32_bytes_is_refused_at_start_with_a_message_not_a_traceb
 def test_on_postgresql_without_a_secret_the_service_refuses_to_start_and_says_what_to_set(
     tmp_path: Path,
 ) -> None:
-    env = _clean_environment(DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test")
+    env = clean_environment(DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test")
 
     result = subprocess.run(
         [TASKS, "serve"], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from application.identity import IssuedToken
+
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 
@@ -30,3 +32,24 @@ class SequentialIds:
     def new_id(self) -> UUID:
         self._last += 1
         return UUID(int=self._last)
+
+
+class FakeHasher:
+    """A transparent stand-in for Argon2 that counts every verification, hit or miss."""
+
+    def __init__(self) -> None:
+        self.verifications = 0
+
+    async def hash(self, password: str) -> str:
+        return f"hashed:{password}"
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        self.verifications += 1
+        return password_hash == f"hashed:{password}"
+
+
+class FakeTokens:
+    """Issues `token-for:<subject>` so a test can see whom a token was made for."""
+
+    def issue(self, subject: str) -> IssuedToken:
+        return IssuedToken(access_token=f"token-for:{subject}", expires_in=3600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,8 @@ class PoolOptions:
 def create_engine(url: str, pool: PoolOptions | None = None, *, echo: bool = False) -> AsyncEngine:
     pool = pool or PoolOptions()
     target = database_target(url)
-    options: dict[str, Any] = {"echo": echo, "pool_pre_ping": pool.pre_ping}
+    # Bound values (password hashes among them) stay out of echoed SQL and error messages.
+    options: dict[str, Any] = {"echo": echo, "pool_pre_ping": pool.pre_ping, "hide_parameters": True}
     if pool.null_pool:
         options["poolclass"] = NullPool
     else:
@@ -37,6 +39,7 @@ def create_engine(url: str, pool: PoolOptions | None = None, *, echo: bool = Fal
             pool_timeout=pool.timeout,
             pool_recycle=pool.recycle,
         )
+    _quiet_data_loggers()
     engine = create_async_engine(target.url, connect_args=target.connect_args, **options)
     if target.is_sqlite:
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
@@ -45,6 +48,13 @@ def create_engine(url: str, pool: PoolOptions | None = None, *, echo: bool = Fal
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def _quiet_data_loggers() -> None:
+    """At DEBUG these log bound values and result rows (password hashes among them): never let them."""
+    for name in ("aiosqlite", "sqlalchemy.engine"):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.INFO, logger.level))
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -29,10 +29,13 @@ class SqlUserRepository(UserRepository):
             "password_hash": user.password_hash,
             "created_at": user.created_at,
         }
+        # Look first, so the usual refusal leaves the transaction usable. No savepoint: under
+        # pysqlite's transaction handling a SAVEPOINT can open, and its RELEASE commit, the whole
+        # transaction. The unique key still settles a race, failing the insert.
+        if await self.get_by_email(user.email) is not None:
+            return False
         try:
-            # A savepoint, so a taken email leaves the rest of the transaction usable.
-            async with self._session.begin_nested():
-                await self._session.execute(insert(users_table), row)
+            await self._session.execute(insert(users_table), row)
         except IntegrityError:
             return False
         return True

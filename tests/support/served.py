@@ -1,0 +1,63 @@
+"""A real `tasks serve` process on a free loopback port, with none of the machine's service settings."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+TASKS = str(Path(sys.executable).parent / "tasks")
+_OUR_VARIABLES = ("DATABASE_", "AUTH_", "CORS_", "LOG_")
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """The machine's environment without any of the service's own settings, plus `extra`."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(_OUR_VARIABLES)}
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def served(cwd: Path, env: dict[str, str]) -> Iterator[str]:
+    """Run `tasks serve` in `cwd` until it answers /health/ready; yield its base URL; stop it after."""
+    port = free_port()
+    process = subprocess.Popen(
+        [TASKS, "serve", "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"`tasks serve` exited early:\n{process.stdout.read() if process.stdout else ''}")
+            try:
+                if httpx.get(f"{base_url}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("`tasks serve` did not become ready within 30 s")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

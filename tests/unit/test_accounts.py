@@ -1,0 +1,122 @@
+"""Registering, logging in and asking who one is, against in-memory accounts."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.memory import InMemoryAccounts, InMemoryAccountsUnitOfWork
+from application.accounts import CurrentUser, LogIn, Register
+from application.accounts.register import Registration
+from application.identity import AccountsUnitOfWorkFactory, Principal
+from domain.errors import EmailTaken, InvalidCredentials, InvalidUser
+from tests.unit.fakes import START, FakeClock, FakeHasher, FakeTokens, SequentialIds
+
+
+@pytest.fixture
+def accounts() -> InMemoryAccounts:
+    return InMemoryAccounts()
+
+
+@pytest.fixture
+def accounts_uow(accounts: InMemoryAccounts) -> AccountsUnitOfWorkFactory:
+    return lambda: InMemoryAccountsUnitOfWork(accounts)
+
+
+@pytest.fixture
+def hasher() -> FakeHasher:
+    return FakeHasher()
+
+
+@pytest.fixture
+def register(accounts_uow: AccountsUnitOfWorkFactory, hasher: FakeHasher) -> Register:
+    return Register(accounts_uow, hasher, FakeClock(), SequentialIds())
+
+
+@pytest.fixture
+def log_in(accounts_uow: AccountsUnitOfWorkFactory, hasher: FakeHasher) -> LogIn:
+    return LogIn(accounts_uow, hasher, FakeTokens())
+
+
+async def test_registering_stores_the_account_with_a_hash_not_the_password(
+    register: Register, accounts: InMemoryAccounts
+) -> None:
+    user = await register(Registration(email=" Ada@Example.com ", password="correct horse", name=" Ada "))
+
+    assert (user.email, user.name, user.created_at) == ("Ada@Example.com", "Ada", START)
+    assert accounts.users[user.id].password_hash == "hashed:correct horse"
+
+
+async def test_an_email_taken_in_another_case_is_refused_and_nothing_is_stored(
+    register: Register, accounts: InMemoryAccounts
+) -> None:
+    await register(Registration(email="ada@example.com", password="correct horse"))
+
+    with pytest.raises(EmailTaken):
+        await register(Registration(email="ADA@EXAMPLE.COM", password="another horse"))
+
+    assert len(accounts.users) == 1
+
+
+@pytest.mark.parametrize("password", ["short", "1234567", "x" * 1025])
+async def test_a_password_outside_the_rule_is_refused_before_hashing(
+    register: Register, hasher: FakeHasher, accounts: InMemoryAccounts, password: str
+) -> None:
+    with pytest.raises(InvalidUser) as raised:
+        await register(Registration(email="ada@example.com", password=password))
+
+    assert raised.value.field == "password"
+    assert accounts.users == {}
+
+
+async def test_logging_in_with_the_right_password_issues_a_token_for_the_account(
+    register: Register, log_in: LogIn
+) -> None:
+    user = await register(Registration(email="ada@example.com", password="correct horse"))
+
+    issued = await log_in("ADA@example.com", "correct horse")
+
+    assert issued.access_token == f"token-for:{user.id}"
+
+
+async def test_an_unknown_email_and_a_wrong_password_fail_alike_and_both_check_a_hash(
+    register: Register, log_in: LogIn, hasher: FakeHasher
+) -> None:
+    await register(Registration(email="ada@example.com", password="correct horse"))
+
+    with pytest.raises(InvalidCredentials) as wrong_password:
+        await log_in("ada@example.com", "wrong horse")
+    with pytest.raises(InvalidCredentials) as unknown_email:
+        await log_in("nobody@example.com", "correct horse")
+
+    assert str(wrong_password.value) == str(unknown_email.value)
+    assert hasher.verifications == 2
+
+
+async def test_the_current_user_is_the_local_account_when_there_is_one(
+    register: Register, accounts_uow: AccountsUnitOfWorkFactory
+) -> None:
+    user = await register(Registration(email="ada@example.com", password="correct horse", name="Ada"))
+
+    profile = await CurrentUser(accounts_uow)(Principal(subject=str(user.id)))
+
+    assert (profile.id, profile.email, profile.name, profile.created_at) == (
+        str(user.id),
+        user.email,
+        "Ada",
+        START,
+    )
+
+
+async def test_the_current_user_of_an_external_token_is_what_its_claims_say(
+    accounts_uow: AccountsUnitOfWorkFactory,
+) -> None:
+    principal = Principal(subject="better-auth-user-1", email="bo@example.com", name="Bo")
+
+    profile = await CurrentUser(accounts_uow)(principal)
+
+    assert (profile.id, profile.email, profile.name, profile.created_at) == (
+        "better-auth-user-1",
+        "bo@example.com",
+        "Bo",
+        None,
+    )
