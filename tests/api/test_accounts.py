@@ -65,7 +65,7 @@ async def test_concurrent_registrations_of_one_email_make_exactly_one_account(
     client: httpx.AsyncClient,
 ) -> None:
     email = an_email()
-    spellings = [email, email.upper(), email.title()] * 3
+    spellings = [email, email.upper(), email.title()] * 2
 
     answers = await asyncio.gather(
         *(client.post(REGISTER, json={"email": spelling, "password": PASSWORD}) for spelling in spellings)

@@ -184,14 +184,18 @@ def test_redoc_renders_offline(page: Page, tmp_path: Path) -> None:
         expect(page.locator('[data-section-id^="tag/tasks/operation/"]').first).to_be_attached()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the pinned redoc.standalone.js (fastapi-offline 1.7.7) always loads its sidebar logo "
-    "from https://cdn.redoc.ly/redoc/logo-mini.svg, so /redoc still reaches a CDN",
-)
 def test_redoc_makes_no_request_off_the_machine(page: Page, off_host: OffHostRequests) -> None:
     page.goto("/redoc")
     expect(page.get_by_role("heading", name="tasks-service", level=1)).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    expect(page.locator('a[href="https://redocly.com/redoc/"]')).to_be_attached()  # the sidebar's end
+    _settled(page)
 
     assert off_host.urls == []
+
+
+def _settled(page: Page) -> None:
+    """Let effects run after the last render, then wait until every image has loaded or failed."""
+    page.evaluate(
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))))"
+    )
+    page.wait_for_function("() => [...document.images].every(image => image.complete)")

@@ -244,15 +244,6 @@ async def test_a_better_auth_users_task_is_not_found_for_a_shared_secret_token_o
     assert_problem(response, 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: JwksTokens refuses every token that arrives while its first key-set fetch is in "
-        "flight (see tests/integration/test_jwks_verifier.py), so right after start-up concurrent "
-        "requests with valid Better Auth tokens get 401"
-    ),
-)
 async def test_concurrent_first_requests_with_better_auth_tokens_are_all_served(
     client: httpx.AsyncClient, better_auth: BetterAuth
 ) -> None:

@@ -309,15 +309,6 @@ async def test_a_set_holding_only_an_hmac_key_verifies_nothing(
     assert server.requests == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: JwksTokens._key skips the lock when _may_refetch() is false, and _refetch sets "
-        "_fetched_at before awaiting the HTTP fetch; so while the first fetch is in flight every "
-        "other token (even one for a published key) is refused instead of waiting for it"
-    ),
-)
 async def test_concurrent_tokens_on_a_cold_cache_all_wait_for_the_first_fetch(
     server: JwksServer, verifier: JwksTokens
 ) -> None:
@@ -331,14 +322,6 @@ async def test_concurrent_tokens_on_a_cold_cache_all_wait_for_the_first_fetch(
     assert server.requests == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: as on a cold cache, concurrent tokens for a newly rotated-in key are refused while "
-        "the refetch that brings that key is in flight (only the token that started it passes)"
-    ),
-)
 async def test_concurrent_tokens_for_a_rotated_in_key_all_wait_for_the_refetch(
     server: JwksServer, verifier: JwksTokens, clock: ManualClock
 ) -> None:
@@ -355,15 +338,6 @@ async def test_concurrent_tokens_for_a_rotated_in_key_all_wait_for_the_refetch(
     assert server.requests == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason=(
-        "BUG: JwksTokens._refetch passes response.json() to PyJWKSet.from_dict unchecked; a 200 "
-        "answer whose JSON is not an object (e.g. []) raises AttributeError, which escapes verify() "
-        "(a 500 through the app) instead of counting as a failed fetch that keeps the cached keys"
-    ),
-)
 async def test_a_key_set_that_is_not_a_json_object_counts_as_a_failed_fetch(
     server: JwksServer, verifier: JwksTokens, clock: ManualClock
 ) -> None:

@@ -84,9 +84,9 @@ class JwksTokens:
             self._client = None
 
     async def _key(self, kid: str) -> jwt.PyJWK:
-        if kid not in self._keys and self._may_refetch():
+        if kid not in self._keys:
+            # Wait out a fetch in flight: it may bring this key. Only then decide whether to fetch.
             async with self._lock:
-                # Whoever held the lock before us may have fetched the key already.
                 if kid not in self._keys and self._may_refetch():
                     await self._refetch()
         key = self._keys.get(kid)
@@ -104,7 +104,10 @@ class JwksTokens:
         try:
             response = await self._client.get(self._url)
             response.raise_for_status()
-            key_set = jwt.PyJWKSet.from_dict(response.json())
+            document = response.json()
+            if not isinstance(document, dict):
+                raise ValueError("the key set is not a JSON object")
+            key_set = jwt.PyJWKSet.from_dict(document)
         except (httpx.HTTPError, ValueError, jwt.PyJWTError) as error:
             log.warning(
                 "JWKS refetch from %s failed (%s); keeping %d cached keys", self._url, error, len(self._keys)
