@@ -13,3 +13,11 @@ class InvalidToken(DomainError):
 
 class ConcurrentUpdate(DomainError):
     """Another writer changed the task between our read and our write."""
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached now (starting, restarting, overloaded); try again shortly."""
+
+
+class TransientConflict(DomainError):
+    """The transaction lost a serialization race or a deadlock and was rolled back whole."""

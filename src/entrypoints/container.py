@@ -14,6 +14,7 @@ from adapters.security.passwords import Argon2Hasher
 from adapters.security.routing import RoutedTokenVerifier
 from adapters.sqlmodel.engine import PoolOptions, create_engine, create_session_factory
 from adapters.sqlmodel.health import DatabaseProbe
+from adapters.sqlmodel.transactions import TransactionPolicy
 from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork, SqlUnitOfWork
 from adapters.system import SystemClock, UuidV7Generator
 from application.accounts import CurrentUser, LogIn, Register
@@ -39,7 +40,20 @@ def _engine(settings: Settings) -> AsyncEngine:
         pre_ping=settings.database_pool_pre_ping,
         null_pool=settings.database_null_pool,
     )
-    return create_engine(settings.database_url, pool, echo=settings.database_echo)
+    return create_engine(
+        settings.database_url,
+        pool,
+        echo=settings.database_echo,
+        pooler=settings.database_pooler,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
+
+
+def _transaction_policy(settings: Settings) -> TransactionPolicy:
+    return TransactionPolicy(
+        statement_timeout_ms=settings.database_statement_timeout_ms,
+        idle_in_transaction_timeout_ms=settings.database_idle_in_transaction_timeout_ms,
+    )
 
 
 def _tokens(settings: Settings) -> SharedSecretTokens | None:
@@ -80,10 +94,15 @@ class Adapters(containers.DeclarativeContainer):
 
     engine = providers.Singleton(_engine, settings)
     session_factory = providers.Singleton(create_session_factory, engine)
-    unit_of_work = providers.Factory(SqlUnitOfWork, session_factory=session_factory)
+    transaction_policy = providers.Singleton(_transaction_policy, settings)
+    unit_of_work = providers.Factory(
+        SqlUnitOfWork, session_factory=session_factory, policy=transaction_policy
+    )
     database_probe = providers.Factory(DatabaseProbe, engine)
 
-    accounts_unit_of_work = providers.Factory(SqlAccountsUnitOfWork, session_factory=session_factory)
+    accounts_unit_of_work = providers.Factory(
+        SqlAccountsUnitOfWork, session_factory=session_factory, policy=transaction_policy
+    )
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidV7Generator)

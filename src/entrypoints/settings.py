@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     database_pool_pre_ping: bool = False
     database_null_pool: bool = False
     database_echo: bool = False
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_statement_timeout_ms: int = Field(default=15_000, ge=0)
+    database_idle_in_transaction_timeout_ms: int = Field(default=30_000, ge=0)
+    database_slow_statement_ms: int = Field(default=500, ge=0)
+    # "auto" detects Neon's -pooler hosts; "transaction" forces the PgBouncer-safe settings.
+    database_pooler: Literal["auto", "transaction", "none"] = "auto"
 
     auth_jwt_secret: SecretStr | None = None
     auth_token_lifetime_seconds: int = Field(default=3600, ge=60)

@@ -20,11 +20,17 @@ _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 class StatementLog:
+    """The statements a request runs, apart from transaction control and the transaction's
+    opening set_config (owner for row-level security, timeouts) on PostgreSQL."""
+
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.preludes = 0
 
     def record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+        if "set_config('app.user_id'" in statement:
+            self.preludes += 1
+        elif not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
             self.statements.append(statement)
 
     @property
@@ -71,6 +77,7 @@ async def test_creating_a_task_issues_one_insert(served: tuple[httpx.AsyncClient
 
     assert response.status_code == 201
     assert log.verbs == ["INSERT"]
+    assert log.preludes == (1 if engine.dialect.name == "postgresql" else 0)
 
 
 async def test_fetching_one_task_issues_one_select(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -13,6 +14,16 @@ from sqlalchemy.pool import NullPool
 from adapters.sqlmodel.urls import database_target
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# Behind PgBouncer in transaction mode each transaction may land on another server connection,
+# so prepared statements must not outlive their use, nor clash by name (SQLAlchemy's asyncpg
+# dialect docs, "Prepared Statement Name with PGBouncer"; asyncpg #1058). Caching them is
+# faster, which is why this is only on behind a pooler.
+_TRANSACTION_POOLER_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,9 +36,26 @@ class PoolOptions:
     null_pool: bool = False
 
 
-def create_engine(url: str, pool: PoolOptions | None = None, *, echo: bool = False) -> AsyncEngine:
+Pooler = Literal["auto", "transaction", "none"]
+
+
+def create_engine(
+    url: str,
+    pool: PoolOptions | None = None,
+    *,
+    echo: bool = False,
+    pooler: Pooler = "auto",
+    connect_timeout: float = 5.0,
+) -> AsyncEngine:
+    """The engine for `url`; `pooler` says whether a transaction-mode PgBouncer sits in front
+    (`auto`: when the host looks like Neon's `-pooler` endpoint)."""
     pool = pool or PoolOptions()
     target = database_target(url)
+    connect_args = dict(target.connect_args)
+    if not target.is_sqlite:
+        connect_args.setdefault("timeout", connect_timeout)  # asyncpg's own default is 60 s
+        if pooler == "transaction" or (pooler == "auto" and target.looks_pooled):
+            connect_args.update(_TRANSACTION_POOLER_ARGS)
     # Bound values (password hashes among them) stay out of echoed SQL and error messages.
     options: dict[str, Any] = {"echo": echo, "pool_pre_ping": pool.pre_ping, "hide_parameters": True}
     if pool.null_pool:
@@ -40,7 +68,7 @@ def create_engine(url: str, pool: PoolOptions | None = None, *, echo: bool = Fal
             pool_recycle=pool.recycle,
         )
     _quiet_data_loggers()
-    engine = create_async_engine(target.url, connect_args=target.connect_args, **options)
+    engine = create_async_engine(target.url, connect_args=connect_args, **options)
     if target.is_sqlite:
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
     return engine

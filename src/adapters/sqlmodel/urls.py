@@ -29,6 +29,11 @@ class DatabaseTarget:
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
 
+    @property
+    def looks_pooled(self) -> bool:
+        """Neon's pooled endpoints (PgBouncer, transaction mode) have hosts like `ep-x-pooler.region...`."""
+        return "-pooler." in f"{self.url.host or ''}."
+
 
 def mask(url: URL | str) -> str:
     """The URL with its password hidden, fit for logs and error messages."""

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.identity import AccountsUnitOfWorkFactory, PasswordHasher
 from application.ports import Clock, IdGenerator
+from application.retry import retry_transient
 from domain.errors import EmailTaken
 from domain.user import User, check_password, normalise_email, normalise_name
 
@@ -24,6 +25,7 @@ class Register:
         self._clock = clock
         self._ids = ids
 
+    @retry_transient
     async def __call__(self, registration: Registration) -> User:
         # Every rule is checked before the (deliberately slow) hash is computed.
         email, name = normalise_email(registration.email), normalise_name(registration.name)

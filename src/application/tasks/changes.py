@@ -8,6 +8,7 @@ from uuid import UUID
 
 from application.errors import ConcurrentUpdate
 from application.ports import Clock, UnitOfWorkFactory
+from application.retry import retry_transient
 from domain.errors import TaskNotFound, VersionMismatch
 from domain.task import Task, TaskChanges, TaskDraft
 
@@ -44,6 +45,7 @@ class _ChangeTask:
             raise VersionMismatch(task_id)
         raise ConcurrentUpdate(task_id)
 
+    @retry_transient
     async def _attempt(
         self, owner_id: str, task_id: UUID, change: Change, if_match: Collection[int] | None
     ) -> Task | None:

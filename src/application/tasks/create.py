@@ -1,6 +1,7 @@
 """Create a task for its owner."""
 
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.retry import retry_transient
 from domain.task import Task, TaskDraft
 
 
@@ -10,6 +11,7 @@ class CreateTask:
         self._clock = clock
         self._ids = ids
 
+    @retry_transient
     async def __call__(self, owner_id: str, draft: TaskDraft) -> Task:
         task = Task.create(id=self._ids.new_id(), owner_id=owner_id, draft=draft, now=self._clock.now())
         async with self._uow(owner_id) as uow:

@@ -4,6 +4,7 @@ from collections.abc import Collection
 from uuid import UUID
 
 from application.ports import UnitOfWorkFactory
+from application.retry import retry_transient
 from domain.errors import TaskNotFound, VersionMismatch
 
 
@@ -11,6 +12,7 @@ class DeleteTask:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
+    @retry_transient
     async def __call__(
         self, owner_id: str, task_id: UUID, *, if_match: Collection[int] | None = None
     ) -> None:

@@ -15,8 +15,10 @@ from entrypoints.http.dependencies import provided
 from entrypoints.http.emails import Email
 from entrypoints.http.problems import problem_responses
 
-accounts = APIRouter(prefix="/api/v1/auth", tags=["accounts"], responses=problem_responses(400, 422, 500))
-me = APIRouter(prefix="/api/v1/users", tags=["accounts"], responses=problem_responses(401, 500))
+accounts = APIRouter(
+    prefix="/api/v1/auth", tags=["accounts"], responses=problem_responses(400, 422, 500, 503)
+)
+me = APIRouter(prefix="/api/v1/users", tags=["accounts"], responses=problem_responses(401, 500, 503))
 
 
 class AccountCreate(BaseModel):

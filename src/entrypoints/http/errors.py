@@ -8,7 +8,13 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from application.errors import ConcurrentUpdate, InvalidCursor, InvalidToken
+from application.errors import (
+    ConcurrentUpdate,
+    DatabaseUnavailable,
+    InvalidCursor,
+    InvalidToken,
+    TransientConflict,
+)
 from domain.errors import (
     EmailTaken,
     InvalidCredentials,
@@ -20,6 +26,7 @@ from domain.errors import (
 from entrypoints.http.problems import ProblemResponse, problem
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+RETRY_AFTER_SECONDS = 2
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -34,6 +41,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidCursor, _invalid_cursor)  # type: ignore[arg-type]
     app.add_exception_handler(VersionMismatch, _version_mismatch)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)  # type: ignore[arg-type]
+    app.add_exception_handler(DatabaseUnavailable, _unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(TransientConflict, _unavailable)  # type: ignore[arg-type]
 
 
 async def _invalid_request(_: Request, error: RequestValidationError) -> ProblemResponse:
@@ -76,6 +85,11 @@ async def _invalid_cursor(_: Request, error: InvalidCursor) -> ProblemResponse:
 
 async def _version_mismatch(_: Request, error: VersionMismatch) -> ProblemResponse:
     return problem(412, "The task has changed since the version named in If-Match.")
+
+
+async def _unavailable(_: Request, error: DatabaseUnavailable | TransientConflict) -> ProblemResponse:
+    detail = "The database is not available right now; nothing was changed. Try again shortly."
+    return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def _concurrent_update(_: Request, error: ConcurrentUpdate) -> ProblemResponse:

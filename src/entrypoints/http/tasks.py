@@ -22,7 +22,7 @@ from entrypoints.http.problems import problem_responses
 from entrypoints.http.schemas import TaskCreate, TaskPagePublic, TaskPublic, TaskReplace, TaskUpdate
 
 PREFIX = "/api/v1/tasks"
-router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(400, 401, 422, 500))
+router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(400, 401, 422, 500, 503))
 
 TaskId = Annotated[UUID, "the task's id"]
 _STRONG_ETAG = re.compile(r'^"(0|[1-9]\d{0,8})"$')  # exactly as _etag writes it, so "01" is no match

@@ -1,0 +1,160 @@
+"""Row-level security, the second wall: as an ordinary role, even unscoped SQL sees one owner's rows."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sqlmodel.engine import PoolOptions, create_engine, create_session_factory
+from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
+from domain.task import Task
+from entrypoints.http.app import create_app
+from tests.support.app import auth, running, test_settings
+from tests.support.builders import a_task, new_owner
+from tests.support.databases import off_loop
+
+pytestmark = pytest.mark.postgres
+
+
+async def _as_admin(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="module")
+def app_role_url(postgres_url: str) -> Iterator[str]:
+    """The migrated test database, reached as a role that neither owns the tables nor bypasses RLS."""
+    role = f"tasks_app_{uuid.uuid4().hex[:8]}"
+    database = make_url(postgres_url).database
+    off_loop(
+        asyncio.run,
+        _as_admin(
+            postgres_url,
+            f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS",
+            f'GRANT CONNECT ON DATABASE "{database}" TO {role}',
+            f"GRANT USAGE ON SCHEMA public TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON tasks, users TO {role}",
+        ),
+    )
+    yield make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
+    off_loop(
+        asyncio.run,
+        _as_admin(postgres_url, f"DROP OWNED BY {role}", f"DROP ROLE {role}"),
+    )
+
+
+@pytest.fixture
+async def engine(app_role_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(app_role_url, PoolOptions(null_pool=True))
+    yield engine
+    await engine.dispose()
+
+
+async def _stored(engine: AsyncEngine, *tasks: Task) -> None:
+    sessions = create_session_factory(engine)
+    for task in tasks:
+        async with SqlUnitOfWork(task.owner_id, session_factory=sessions) as uow:
+            await uow.tasks.add(task)
+            await uow.commit()
+
+
+async def test_an_unscoped_select_in_one_owners_transaction_sees_only_that_owners_rows(
+    engine: AsyncEngine,
+) -> None:
+    alice, bob = new_owner(), new_owner()
+    await _stored(engine, a_task(alice), a_task(alice), a_task(bob))
+
+    async with SqlUnitOfWork(alice, session_factory=create_session_factory(engine)) as uow:
+        # Deliberately no owner filter: only the policy stands between alice and bob's row.
+        owners = (await uow._session.execute(text("SELECT user_id FROM tasks"))).scalars().all()
+
+    assert owners == [alice, alice]
+
+
+async def test_an_unscoped_update_in_one_owners_transaction_touches_none_of_another_owners_rows(
+    engine: AsyncEngine,
+) -> None:
+    alice, bob = new_owner(), new_owner()
+    bobs = a_task(bob, title="bob's own")
+    await _stored(engine, a_task(alice), bobs)
+
+    async with SqlUnitOfWork(alice, session_factory=create_session_factory(engine)) as uow:
+        result = await uow._session.execute(text("UPDATE tasks SET title = 'hijacked'"))
+        await uow.commit()
+
+    assert result.rowcount == 1  # type: ignore[attr-defined]
+    async with SqlUnitOfWork(bob, session_factory=create_session_factory(engine)) as uow:
+        assert (await uow.tasks.get(bobs.id)) == bobs
+
+
+async def test_a_row_for_another_owner_cannot_be_written_in_one_owners_transaction(
+    engine: AsyncEngine,
+) -> None:
+    alice, bob = new_owner(), new_owner()
+    forged = a_task(bob)
+
+    with pytest.raises(DBAPIError, match="row-level security"):
+        async with SqlUnitOfWork(alice, session_factory=create_session_factory(engine)) as uow:
+            # Bypass the repository's own owner check, as a bug in an adapter might.
+            await uow.tasks._add(forged)
+
+    async with SqlUnitOfWork(bob, session_factory=create_session_factory(engine)) as uow:
+        assert await uow.tasks.get(forged.id) is None
+
+
+async def test_a_connection_with_no_owner_set_sees_no_rows(engine: AsyncEngine) -> None:
+    await _stored(engine, a_task(new_owner()))
+
+    async with engine.connect() as connection:
+        count = (await connection.execute(text("SELECT count(*) FROM tasks"))).scalar_one()
+
+    assert count == 0
+
+
+async def test_the_role_is_ordinary_and_row_level_security_is_forced(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        role = (
+            await connection.execute(
+                text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            )
+        ).one()
+        table = (
+            await connection.execute(
+                text("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'tasks'")
+            )
+        ).one()
+
+    assert tuple(role) == (False, False)
+    assert tuple(table) == (True, True)
+
+
+async def test_the_service_serves_its_flows_connected_as_the_ordinary_role(app_role_url: str) -> None:
+    app = create_app(test_settings(app_role_url))
+    headers = auth(new_owner())
+
+    async with running(app) as client:
+        created = await client.post("/api/v1/tasks", json={"title": "as an ordinary role"}, headers=headers)
+        task_id = created.json()["id"]
+        toggled = await client.post(f"/api/v1/tasks/{task_id}/toggle", headers=headers)
+        listed = await client.get("/api/v1/tasks", headers=headers)
+        deleted = await client.delete(f"/api/v1/tasks/{task_id}", headers=headers)
+        registered = await client.post(
+            "/api/v1/auth/register",
+            json={"email": f"{uuid.uuid4().hex}@example.com", "password": "long enough"},
+        )
+
+    assert (created.status_code, toggled.status_code, deleted.status_code) == (201, 200, 204)
+    assert [task["id"] for task in listed.json()["items"]] == [task_id]
+    assert registered.status_code == 201
