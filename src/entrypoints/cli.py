@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"tasks: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     if args.command == "serve":
         if settings.uses_sqlite:

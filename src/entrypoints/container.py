@@ -46,6 +46,7 @@ def _engine(settings: Settings) -> AsyncEngine:
         echo=settings.database_echo,
         pooler=settings.database_pooler,
         connect_timeout=settings.database_connect_timeout_seconds,
+        slow_statement_ms=settings.database_slow_statement_ms or None,
     )
 
 

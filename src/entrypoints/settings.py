@@ -42,6 +42,7 @@ class Settings(BaseSettings):
 
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("auth_jwks_url", "auth_issuer", "auth_audience", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -14,6 +15,7 @@ from sqlalchemy.pool import NullPool
 from adapters.sqlmodel.urls import database_target
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+slow_log = logging.getLogger("tasks.sql.slow")
 
 # Behind PgBouncer in transaction mode each transaction may land on another server connection,
 # so prepared statements must not outlive their use, nor clash by name (SQLAlchemy's asyncpg
@@ -46,6 +48,7 @@ def create_engine(
     echo: bool = False,
     pooler: Pooler = "auto",
     connect_timeout: float = 5.0,
+    slow_statement_ms: float | None = None,
 ) -> AsyncEngine:
     """The engine for `url`; `pooler` says whether a transaction-mode PgBouncer sits in front
     (`auto`: when the host looks like Neon's `-pooler` endpoint)."""
@@ -71,11 +74,38 @@ def create_engine(
     engine = create_async_engine(target.url, connect_args=connect_args, **options)
     if target.is_sqlite:
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    if slow_statement_ms is not None:
+        _log_slow_statements(engine, slow_statement_ms)
     return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def _log_slow_statements(engine: AsyncEngine, threshold_ms: float) -> None:
+    """Log each statement that takes longer than the threshold, with its time (never its values)."""
+
+    # The start is kept on the statement's own execution context, which dies with it (even on error).
+    def started(
+        _conn: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
+    ) -> None:
+        context.tasks_started = time.perf_counter()
+
+    def finished(
+        _conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
+    ) -> None:
+        elapsed_ms = (time.perf_counter() - context.tasks_started) * 1000
+        if elapsed_ms >= threshold_ms:
+            slow_log.warning(
+                "slow statement: %.1fms: %s",
+                elapsed_ms,
+                " ".join(statement.split()),
+                extra={"duration_ms": round(elapsed_ms, 1)},
+            )
+
+    event.listen(engine.sync_engine, "before_cursor_execute", started)
+    event.listen(engine.sync_engine, "after_cursor_execute", finished)
 
 
 def _quiet_data_loggers() -> None:

@@ -69,7 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
 def build_app() -> FastAPI:
     """Entry for `uvicorn --factory`: settings from the environment."""
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)
 
 

@@ -50,8 +50,10 @@ class RequestContextMiddleware:
             response = problem(500, f"An unexpected error occurred; quote request id {rid}.")
             await response(scope, receive, send_with_id)
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed_ms)
+            elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+            method, path = scope["method"], scope["path"]
+            fields = {"method": method, "path": path, "status": status, "duration_ms": elapsed_ms}
+            log.info("%s %s %d %.1fms", method, path, status, elapsed_ms, extra=fields)
             request_id.reset(token)
 
 

@@ -1,0 +1,80 @@
+"""What operators see: a log line per request, slow statements with their time, JSON when asked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from adapters.sqlmodel.engine import PoolOptions, create_engine
+from entrypoints.http.app import create_app
+from entrypoints.observability import configure_logging
+from tests.support.app import auth, running, test_settings
+
+
+@pytest.fixture
+def restore_logging() -> object:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield None
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+async def test_every_request_is_logged_with_method_path_status_duration_and_request_id(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(test_settings(sqlite_url))
+    caplog.set_level(logging.INFO, logger="tasks.http")
+
+    async with running(app) as client:
+        response = await client.get("/api/v1/tasks", headers={**auth("logged"), "X-Request-ID": "req-42"})
+
+    [record] = [
+        r for r in caplog.records if r.name == "tasks.http" and getattr(r, "path", None) == "/api/v1/tasks"
+    ]
+    assert response.status_code == 200
+    assert (record.method, record.status) == ("GET", 200)  # type: ignore[attr-defined]
+    assert record.duration_ms >= 0  # type: ignore[attr-defined]
+    assert "req-42" in response.headers["X-Request-ID"]
+
+
+async def test_a_statement_slower_than_the_threshold_is_logged_with_its_duration(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = create_engine(sqlite_url, PoolOptions(null_pool=True), slow_statement_ms=0)
+    quick = create_engine(sqlite_url, PoolOptions(null_pool=True), slow_statement_ms=60_000)
+    caplog.set_level(logging.WARNING, logger="tasks.sql.slow")
+
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 'slow one'"))
+    async with quick.connect() as connection:
+        await connection.execute(text("SELECT 'quick one'"))
+    await engine.dispose()
+    await quick.dispose()
+
+    messages = [record.getMessage() for record in caplog.records if record.name == "tasks.sql.slow"]
+    assert any("SELECT 'slow one'" in message and "ms" in message for message in messages)
+    assert not any("quick one" in message for message in messages)
+
+
+def test_json_logs_are_one_object_per_line_with_the_request_id_and_extra_fields(
+    restore_logging: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", "json")
+    marker = uuid.uuid4().hex
+
+    logging.getLogger("tasks.http").info("GET /x 200", extra={"status": 200, "marker": marker})
+
+    line = next(line for line in capsys.readouterr().err.splitlines() if marker in line)
+    entry = json.loads(line)
+    assert (entry["level"], entry["logger"], entry["message"], entry["status"]) == (
+        "INFO",
+        "tasks.http",
+        "GET /x 200",
+        200,
+    )
+    assert "request_id" in entry
