@@ -12,11 +12,16 @@ from domain.user import User
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who a verified token speaks for: `subject` owns the tasks; the rest is what the claims say."""
+    """Who a verified token speaks for: `subject` owns the tasks; the rest is what the claims say.
+
+    `local` is true for tokens signed with this service's own secret, the only ones whose
+    subject can be a local account's id.
+    """
 
     subject: str
     email: str | None = None
     name: str | None = None
+    local: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 
 from dependency_injector import containers, providers
@@ -29,6 +30,8 @@ from application.tasks import (
     UpdateTask,
 )
 from entrypoints.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def _engine(settings: Settings) -> AsyncEngine:
@@ -71,6 +74,11 @@ def _tokens(settings: Settings) -> SharedSecretTokens | None:
 def _jwks(settings: Settings) -> JwksTokens | None:
     if settings.auth_jwks_url is None:
         return None
+    if settings.auth_issuer is None or settings.auth_audience is None:
+        log.warning(
+            "AUTH_JWKS_URL is set without AUTH_ISSUER and AUTH_AUDIENCE: any token the identity "
+            "provider signs, for whatever application, is accepted. Set both (Better Auth: its base URL)."
+        )
     return JwksTokens(
         settings.auth_jwks_url,
         issuer=settings.auth_issuer,

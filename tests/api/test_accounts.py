@@ -192,3 +192,20 @@ async def test_neither_the_password_nor_its_hash_reaches_the_log(
     assert PASSWORD not in caplog.text
     assert "wrong horse battery" not in caplog.text
     assert "$argon2" not in caplog.text
+
+
+@pytest.mark.parametrize("username", ["a\x00@example.com", "x" * 400 + "@example.com", "no-at-sign"])
+async def test_a_login_name_no_account_could_have_is_the_same_401(
+    client: httpx.AsyncClient, username: str
+) -> None:
+    response = await client.post(TOKEN, data={"username": username, "password": PASSWORD})
+
+    assert_problem(response, 401)
+
+
+async def test_a_bearer_token_far_longer_than_any_real_one_is_refused_unread(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(TASKS, headers={"Authorization": "Bearer " + "a" * 9000})
+
+    assert_problem(response, 401)

@@ -10,7 +10,7 @@ from typing import Any
 import jwt
 import pytest
 
-from adapters.security.jwks import JwksTokens
+from adapters.security.jwks import MAX_KEY_SET_BYTES, JwksTokens
 from application.errors import InvalidToken
 from application.identity import Principal
 from tests.support.jwks_server import (
@@ -352,3 +352,42 @@ async def test_a_key_set_that_is_not_a_json_object_counts_as_a_failed_fetch(
     principal = await verifier.verify(cached.sign(claims_for("user-13")))
 
     assert principal.subject == "user-13"
+
+
+async def test_a_retired_key_stops_working_once_the_set_is_older_than_its_maximum_age(
+    server: JwksServer, verifiers: Callable[..., JwksTokens], clock: ManualClock
+) -> None:
+    verifier = verifiers(max_age_seconds=60)
+    old, new = ed25519_key(), ed25519_key()
+    server.publish(old)
+    await verifier.verify(old.sign(claims_for("user-8")))
+    server.publish(new)  # the issuer retires `old`; no token ever names an unknown kid
+
+    clock.advance(61)
+    answered_from_the_old_set = await verifier.verify(old.sign(claims_for("user-8")))
+    for _ in range(50):  # the refresh runs behind that request
+        if server.requests == 2:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.05)
+
+    assert answered_from_the_old_set.subject == "user-8"
+    assert server.requests == 2
+    with pytest.raises(InvalidToken):
+        await verifier.verify(old.sign(claims_for("user-8")))
+    assert (await verifier.verify(new.sign(claims_for("user-8")))).subject == "user-8"
+
+
+async def test_a_key_set_larger_than_any_real_one_counts_as_a_failed_fetch(
+    server: JwksServer, verifier: JwksTokens, clock: ManualClock
+) -> None:
+    key = ed25519_key()
+    server.publish(key)
+    await verifier.verify(key.sign(claims_for("user-9")))
+    server.serve({"keys": [key.public_jwk()], "padding": "x" * (MAX_KEY_SET_BYTES + 1)})
+    clock.advance(PAST_THE_INTERVAL)
+
+    with pytest.raises(InvalidToken):
+        await verifier.verify(ed25519_key().sign(claims_for("user-9")))
+
+    assert (await verifier.verify(key.sign(claims_for("user-9")))).subject == "user-9"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from adapters.memory import InMemoryAccounts, InMemoryAccountsUnitOfWork
@@ -97,7 +99,7 @@ async def test_the_current_user_is_the_local_account_when_there_is_one(
 ) -> None:
     user = await register(Registration(email="ada@example.com", password="correct horse", name="Ada"))
 
-    profile = await CurrentUser(accounts_uow)(Principal(subject=str(user.id)))
+    profile = await CurrentUser(accounts_uow)(Principal(subject=str(user.id), local=True))
 
     assert (profile.id, profile.email, profile.name, profile.created_at) == (
         str(user.id),
@@ -120,3 +122,22 @@ async def test_the_current_user_of_an_external_token_is_what_its_claims_say(
         "Bo",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("spelling", "local"),
+    [
+        (str, False),
+        (lambda user_id: f"{{{user_id}}}", True),
+        (lambda user_id: f"urn:uuid:{user_id}", True),
+    ],
+    ids=["external-token", "braces", "urn"],
+)
+async def test_only_a_local_token_naming_the_account_id_exactly_reads_the_local_account(
+    register: Register, accounts_uow: AccountsUnitOfWorkFactory, spelling: Any, local: bool
+) -> None:
+    user = await register(Registration(email="ada@example.com", password="correct horse"))
+
+    profile = await CurrentUser(accounts_uow)(Principal(subject=spelling(user.id), local=local))
+
+    assert (profile.email, profile.created_at) == (None, None)

@@ -20,3 +20,12 @@ async def test_verifying_against_no_hash_is_false_even_for_the_decoy_password() 
 
     assert not await hasher.verify("decoy password, never anyone's", None)
     assert not await hasher.verify("anything", None)
+
+
+async def test_a_password_matches_however_its_unicode_was_composed() -> None:
+    hasher = Argon2Hasher()
+    composed, decomposed = "caf\u00e9 au lait", "cafe\u0301 au lait"
+
+    stored = await hasher.hash(composed)
+
+    assert await hasher.verify(decomposed, stored)

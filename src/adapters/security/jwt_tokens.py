@@ -45,19 +45,29 @@ class SharedSecretTokens:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
-        return principal_of(claims)
+        return principal_of(claims, local=True)
 
 
-def principal_of(claims: dict[str, Any]) -> Principal:
+def principal_of(claims: dict[str, Any], *, local: bool) -> Principal:
     """The principal verified claims name; a subject that cannot be an owner is refused."""
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
         raise InvalidToken("the token's subject is empty")
-    if len(subject) > OWNER_ID_MAX_LENGTH or "\x00" in subject:
+    if len(subject) > OWNER_ID_MAX_LENGTH or not _storable(subject):
         raise InvalidToken("the token's subject cannot name an owner")
-    email, name = claims.get("email"), claims.get("name")
     return Principal(
-        subject=subject,
-        email=email if isinstance(email, str) else None,
-        name=name if isinstance(name, str) else None,
+        subject=subject, email=_text(claims.get("email")), name=_text(claims.get("name")), local=local
     )
+
+
+def _storable(text: str) -> bool:
+    """Text a database can keep: valid UTF-8 (no lone surrogates) and no control characters."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(character) < 32 or ord(character) == 127 for character in text)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and _storable(value) else None

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from application.identity import AccountsUnitOfWorkFactory, Principal
 
@@ -19,8 +20,18 @@ class CurrentUser:
         self._uow = uow
 
     async def __call__(self, principal: Principal) -> Profile:
-        async with self._uow() as uow:
-            user = await uow.users.get(principal.subject)
+        user = None
+        if principal.local and _canonical_uuid(principal.subject):
+            async with self._uow() as uow:
+                user = await uow.users.get(principal.subject)
         if user is None:
             return Profile(id=principal.subject, email=principal.email, name=principal.name, created_at=None)
         return Profile(id=str(user.id), email=user.email, name=user.name, created_at=user.created_at)
+
+
+def _canonical_uuid(subject: str) -> bool:
+    """Account ids are written in UUID's canonical form; any other spelling owns other tasks."""
+    try:
+        return str(UUID(subject)) == subject
+    except ValueError:
+        return False

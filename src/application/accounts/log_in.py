@@ -1,7 +1,8 @@
 """Exchange an email and a password for a bearer token."""
 
 from application.identity import AccountsUnitOfWorkFactory, IssuedToken, PasswordHasher, TokenIssuer
-from domain.errors import InvalidCredentials
+from domain.errors import InvalidCredentials, InvalidUser
+from domain.user import normalise_email
 
 
 class LogIn:
@@ -11,10 +12,21 @@ class LogIn:
         self._tokens = tokens
 
     async def __call__(self, email: str, password: str) -> IssuedToken:
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(email)
+        user = None
+        if _could_be_an_account(email):
+            async with self._uow() as uow:
+                user = await uow.users.get_by_email(email)
         # An unknown email still pays for a hash check, so timing does not tell which accounts exist.
         matches = await self._hasher.verify(password, None if user is None else user.password_hash)
         if user is None or not matches:
             raise InvalidCredentials
         return self._tokens.issue(str(user.id))
+
+
+def _could_be_an_account(email: str) -> bool:
+    """No account has this address (NUL, too long, not an address): skip the lookup, not the hash check."""
+    try:
+        normalise_email(email)
+    except InvalidUser:
+        return False
+    return True

@@ -10,6 +10,7 @@ from application.identity import Principal, TokenVerifier
 from entrypoints.http.dependencies import provided
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
+MAX_TOKEN_LENGTH = 8192  # real tokens are well under 2 KB; parsing megabytes is a cheap attack
 
 # Two ways to present the same header, both shown on /docs: log in with the password form, or
 # paste a token (one from `tasks token`, or from a Better Auth frontend).
@@ -27,6 +28,8 @@ async def current_principal(
     token = from_password_flow or (credentials.credentials if credentials else None)
     if not token:
         raise InvalidToken("missing bearer token")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken("the bearer token is too long to be one this service accepts")
     return await verifier.verify(token)
 
 
