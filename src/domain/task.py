@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
@@ -123,9 +124,35 @@ class Task:
     def toggle(self, now: datetime) -> None:
         self.apply(TaskChanges(completed=not self.completed), now)
 
+    def next_occurrence(self, *, id: UUID, now: datetime) -> Task | None:
+        """The task that follows a completed recurring one: the same task, due one interval later
+        (counted from its due time, or from its completion when it had none), not completed."""
+        if self.recurrence is None or not self.completed:
+            return None
+        start = self.due_at or self.completed_at or now
+        draft = TaskDraft(
+            title=self.title,
+            description=self.description,
+            priority=self.priority,
+            tags=self.tags,
+            due_at=advance(start, self.recurrence),
+            recurrence=self.recurrence,
+        )
+        return Task.create(id=id, owner_id=self.owner_id, draft=draft, now=now)
+
     def _touch(self, now: datetime) -> None:
         self.updated_at = now
         self.version += 1
+
+
+def advance(moment: datetime, recurrence: Recurrence) -> datetime:
+    """One interval later; a month later is the same day, or the month's last day when it is shorter."""
+    if recurrence is Recurrence.DAILY:
+        return moment + timedelta(days=1)
+    if recurrence is Recurrence.WEEKLY:
+        return moment + timedelta(weeks=1)
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 def _validated(changes: TaskChanges) -> dict[str, object]:

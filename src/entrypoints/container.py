@@ -132,9 +132,15 @@ class UseCases(containers.DeclarativeContainer):
     )
     get_task = providers.Factory(GetTask, uow=adapters.unit_of_work.provider)
     list_tasks = providers.Factory(ListTasks, uow=adapters.unit_of_work.provider, cursors=adapters.cursors)
-    update_task = providers.Factory(UpdateTask, uow=adapters.unit_of_work.provider, clock=adapters.clock)
-    replace_task = providers.Factory(ReplaceTask, uow=adapters.unit_of_work.provider, clock=adapters.clock)
-    toggle_task = providers.Factory(ToggleTask, uow=adapters.unit_of_work.provider, clock=adapters.clock)
+    update_task = providers.Factory(
+        UpdateTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
+    )
+    replace_task = providers.Factory(
+        ReplaceTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
+    )
+    toggle_task = providers.Factory(
+        ToggleTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
+    )
     delete_task = providers.Factory(DeleteTask, uow=adapters.unit_of_work.provider)
 
     register = providers.Factory(

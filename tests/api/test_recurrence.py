@@ -1,16 +1,9 @@
 """Completing a recurring task brings its next occurrence into the list, in the same change."""
 
 import httpx
-import pytest
 
 from tests.api.helpers import TASKS, create_task, task_url
 
-NOT_IMPLEMENTED = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 5: the next occurrence of a completed recurring task is not created yet "
-    "(ToggleTask/UpdateTask only flip completed)",
-)
 RECURRING = {
     "title": "Water the plants",
     "description": "All of them",
@@ -21,7 +14,6 @@ RECURRING = {
 }
 
 
-@NOT_IMPLEMENTED
 async def test_toggling_a_recurring_task_complete_creates_its_next_occurrence(
     client: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:
@@ -35,7 +27,6 @@ async def test_toggling_a_recurring_task_complete_creates_its_next_occurrence(
     assert pending[0]["id"] != task["id"]
 
 
-@NOT_IMPLEMENTED
 async def test_patching_a_monthly_task_complete_moves_the_next_due_time_to_the_months_last_day(
     client: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:

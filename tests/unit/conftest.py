@@ -57,18 +57,18 @@ def list_tasks(uow: UnitOfWorkFactory) -> ListTasks:
 
 
 @pytest.fixture
-def update(uow: UnitOfWorkFactory, clock: FakeClock) -> UpdateTask:
-    return UpdateTask(uow, clock)
+def update(uow: UnitOfWorkFactory, clock: FakeClock, ids: SequentialIds) -> UpdateTask:
+    return UpdateTask(uow, clock, ids)
 
 
 @pytest.fixture
-def replace(uow: UnitOfWorkFactory, clock: FakeClock) -> ReplaceTask:
-    return ReplaceTask(uow, clock)
+def replace(uow: UnitOfWorkFactory, clock: FakeClock, ids: SequentialIds) -> ReplaceTask:
+    return ReplaceTask(uow, clock, ids)
 
 
 @pytest.fixture
-def toggle(uow: UnitOfWorkFactory, clock: FakeClock) -> ToggleTask:
-    return ToggleTask(uow, clock)
+def toggle(uow: UnitOfWorkFactory, clock: FakeClock, ids: SequentialIds) -> ToggleTask:
+    return ToggleTask(uow, clock, ids)
 
 
 @pytest.fixture

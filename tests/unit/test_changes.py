@@ -15,7 +15,7 @@ from application.tasks import CreateTask, GetTask, ReplaceTask, ToggleTask, Upda
 from application.tasks.changes import UNCONDITIONAL_ATTEMPTS
 from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
 from domain.task import Priority, Recurrence, Task, TaskChanges, TaskDraft
-from tests.unit.fakes import START, FakeClock
+from tests.unit.fakes import START, FakeClock, SequentialIds
 
 DUE = datetime(2025, 1, 10, 18, 0, tzinfo=UTC)
 
@@ -123,7 +123,7 @@ async def test_updating_an_unknown_task_is_not_found(update: UpdateTask) -> None
 async def test_a_write_without_if_match_that_lost_a_race_is_applied_again_on_the_winner(
     uow: UnitOfWorkFactory, store: InMemoryStore, get: GetTask, task: Task
 ) -> None:
-    update = UpdateTask(uow, RivalWriteClock(store, task.id, rounds=1))
+    update = UpdateTask(uow, RivalWriteClock(store, task.id, rounds=1), SequentialIds())
 
     updated = await update("alice", task.id, TaskChanges(priority=Priority.LOW))
 
@@ -135,7 +135,7 @@ async def test_a_write_that_loses_every_race_gives_up_as_a_concurrent_update_and
     uow: UnitOfWorkFactory, store: InMemoryStore, get: GetTask, task: Task
 ) -> None:
     rival = RivalWriteClock(store, task.id, rounds=UNCONDITIONAL_ATTEMPTS)
-    update = UpdateTask(uow, rival)
+    update = UpdateTask(uow, rival, SequentialIds())
 
     with pytest.raises(ConcurrentUpdate):
         await update("alice", task.id, TaskChanges(priority=Priority.LOW))
@@ -148,7 +148,7 @@ async def test_a_write_that_loses_every_race_gives_up_as_a_concurrent_update_and
 async def test_a_write_that_lost_a_race_with_if_match_is_a_version_mismatch(
     uow: UnitOfWorkFactory, store: InMemoryStore, get: GetTask, task: Task
 ) -> None:
-    update = UpdateTask(uow, RivalWriteClock(store, task.id))
+    update = UpdateTask(uow, RivalWriteClock(store, task.id), SequentialIds())
 
     with pytest.raises(VersionMismatch):
         await update("alice", task.id, TaskChanges(priority=Priority.LOW), if_match={1})

@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from application.errors import ConcurrentUpdate
-from application.ports import Clock, UnitOfWorkFactory
+from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.retry import retry_transient
 from domain.errors import TaskNotFound, VersionMismatch
 from domain.task import Task, TaskChanges, TaskDraft
@@ -26,9 +26,10 @@ class _ChangeTask:
     precondition, so the change is applied again to the newer version, a bounded number of times.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
         self._uow = uow
         self._clock = clock
+        self._ids = ids
 
     async def _change(
         self, owner_id: str, task_id: UUID, change: Change, if_match: Collection[int] | None
@@ -56,10 +57,14 @@ class _ChangeTask:
                 raise TaskNotFound(task_id)
             if if_match is not None and task.version not in if_match:
                 raise VersionMismatch(task_id)
-            loaded_version = task.version
-            if change(task, self._clock.now()):
+            loaded_version, was_completed, now = task.version, task.completed, self._clock.now()
+            if change(task, now):
                 if not await uow.tasks.update(task, expected_version=loaded_version):
                     return None
+                # Completing a recurring task brings its next occurrence, in the same transaction.
+                successor = None if was_completed else task.next_occurrence(id=self._ids.new_id(), now=now)
+                if successor is not None:
+                    await uow.tasks.add(successor)
                 await uow.commit()
         return task
 
