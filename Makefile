@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install browser run migrate test lint typecheck layers pytest clean
+.PHONY: install browser pgbouncer run migrate test lint typecheck layers pytest clean
 
 install: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 # Debian's chromium, for the tests that drive /docs in a real browser (apt-get, as root or via sudo).
 browser:
 	.ci/install-browser
+
+# Debian's pgbouncer, which the PostgreSQL tests start privately in transaction mode (as Neon's
+# pooled endpoint); the package's own service is kept from starting.
+pgbouncer:
+	.ci/install-pgbouncer
 
 run: $(STAMP)
 	$(BIN)/tasks serve
@@ -39,7 +44,7 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP) browser
+pytest: $(STAMP) browser pgbouncer
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest

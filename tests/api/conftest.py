@@ -12,12 +12,13 @@ from fastapi import FastAPI
 from entrypoints.http.app import create_app
 from tests.conftest import BACKENDS
 from tests.support.app import auth, running, test_settings
+from tests.support.databases import backend
 
 
 @pytest.fixture(params=BACKENDS)
 def app(request: pytest.FixtureRequest) -> FastAPI:
-    fixture = {"sqlite": "sqlite_url", "postgres": "postgres_url"}[request.param]
-    return create_app(test_settings(request.getfixturevalue(fixture)))
+    database = backend(request, request.param)
+    return create_app(test_settings(database.url, database_pooler=database.pooler))
 
 
 @pytest.fixture

@@ -10,15 +10,11 @@ from adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from adapters.sqlmodel.engine import create_engine, create_session_factory
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
 from application.ports import UnitOfWork, UnitOfWorkFactory
+from tests.conftest import BACKENDS
+from tests.support.databases import backend
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("memory", id="memory"),
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=[pytest.param("memory", id="memory"), *BACKENDS])
 async def uow_factory(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWorkFactory]:
     if request.param == "memory":
         store = InMemoryStore()
@@ -28,8 +24,8 @@ async def uow_factory(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWor
 
         yield memory
         return
-    url = request.getfixturevalue(f"{request.param}_url")
-    engine = create_engine(url)
+    database = backend(request, request.param)
+    engine = create_engine(database.url, pooler=database.pooler)
     sessions = create_session_factory(engine)
 
     def sql(owner_id: str) -> UnitOfWork:

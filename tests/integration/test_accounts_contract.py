@@ -1,4 +1,4 @@
-"""The accounts repository contract: memory, SQLite and PostgreSQL alike."""
+"""The accounts repository contract: memory, SQLite and PostgreSQL (direct and through PgBouncer) alike."""
 
 from __future__ import annotations
 
@@ -12,22 +12,19 @@ from adapters.sqlmodel.engine import create_engine, create_session_factory
 from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork
 from application.identity import AccountsUnitOfWork, AccountsUnitOfWorkFactory
 from domain.user import User
+from tests.conftest import BACKENDS
 from tests.support.builders import T0
+from tests.support.databases import backend
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("memory", id="memory"),
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=[pytest.param("memory", id="memory"), *BACKENDS])
 async def accounts_uow(request: pytest.FixtureRequest) -> AsyncIterator[AccountsUnitOfWorkFactory]:
     if request.param == "memory":
         accounts = InMemoryAccounts()
         yield lambda: InMemoryAccountsUnitOfWork(accounts)
         return
-    engine = create_engine(request.getfixturevalue(f"{request.param}_url"))
+    database = backend(request, request.param)
+    engine = create_engine(database.url, pooler=database.pooler)
     sessions = create_session_factory(engine)
 
     def sql() -> AccountsUnitOfWork:

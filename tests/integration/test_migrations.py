@@ -17,11 +17,11 @@ from sqlalchemy.engine import Connection
 from adapters.sqlmodel.engine import PoolOptions, create_engine
 from adapters.sqlmodel.tables import metadata
 from entrypoints.migrations import alembic_config, upgrade_to_head
-from tests.conftest import BACKENDS
+from tests.conftest import DATABASES
 from tests.support.databases import fresh_postgres_database, off_loop, require_postgres
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=DATABASES)  # migrations go over the direct URL, never a pooler
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"

@@ -15,6 +15,7 @@ from entrypoints.http.app import create_app
 from tests.conftest import BACKENDS
 from tests.support.app import auth, running, test_settings
 from tests.support.builders import new_owner
+from tests.support.databases import backend
 
 _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -50,7 +51,8 @@ def counting(engine: AsyncEngine) -> Iterator[StatementLog]:
 
 @pytest.fixture(params=BACKENDS)
 async def served(request: pytest.FixtureRequest) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncEngine]]:
-    app = create_app(test_settings(request.getfixturevalue(f"{request.param}_url")))
+    database = backend(request, request.param)
+    app = create_app(test_settings(database.url, database_pooler=database.pooler))
     async with running(app) as client:
         yield client, app.state.container.adapters.engine()
 

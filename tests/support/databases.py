@@ -8,7 +8,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import asyncpg
 import pytest
@@ -18,6 +19,24 @@ from entrypoints.migrations import upgrade_to_head
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# The session fixture (tests/conftest.py) that yields each backend's URL, and whether a
+# transaction-mode pooler sits in front of it (the engine then runs in pooler mode).
+_URL_FIXTURES = {"sqlite": "sqlite_url", "postgres": "postgres_url", "pgbouncer": "pgbouncer_url"}
+_BEHIND_A_POOLER = {"pgbouncer"}
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    url: str
+    pooler: Literal["auto", "transaction", "none"]
+
+
+def backend(request: pytest.FixtureRequest, name: str) -> Backend:
+    """The migrated database a BACKENDS parameter names, with the engine's pooler setting for it."""
+    url = request.getfixturevalue(_URL_FIXTURES[name])
+    return Backend(url, "transaction" if name in _BEHIND_A_POOLER else "auto")
 
 
 def off_loop(function: Callable[..., Any], *args: Any) -> Any:
@@ -40,12 +59,13 @@ def require_postgres() -> str:
     pytest.skip("TEST_DATABASE_URL is not set")
 
 
-def _asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
+    """The URL as asyncpg.connect() takes it (no SQLAlchemy driver suffix)."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def _admin(admin_url: str, statement: str) -> None:
-    connection = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    connection = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
         await connection.execute(statement)
     finally:

@@ -35,20 +35,18 @@ def free_port() -> int:
 def served(cwd: Path, env: dict[str, str]) -> Iterator[str]:
     """Run `tasks serve` in `cwd` until it answers /health/ready; yield its base URL; stop it after."""
     port = free_port()
+    # Output goes to a file: a pipe nobody reads fills up and freezes a busy server.
+    output_path = cwd / f"tasks-serve-{port}.log"
+    output = output_path.open("w")
     process = subprocess.Popen(
-        [TASKS, "serve", "--port", str(port)],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        [TASKS, "serve", "--port", str(port)], cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                pytest.fail(f"`tasks serve` exited early:\n{process.stdout.read() if process.stdout else ''}")
+                pytest.fail(f"`tasks serve` exited early:\n{output_path.read_text()}")
             try:
                 if httpx.get(f"{base_url}/health/ready", timeout=1).status_code == 200:
                     break
@@ -61,3 +59,4 @@ def served(cwd: Path, env: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        output.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import pytest
@@ -30,12 +31,6 @@ NEON_ASYNCPG = "postgresql+asyncpg://user:pw@ep-x-pooler.eu-central-1.aws.neon.t
             "postgresql+asyncpg://user:pw@db.example.com/tasks",
             {},
             id="asyncpg-unchanged",
-        ),
-        pytest.param(
-            "postgresql://user:pw@db.example.com/tasks?sslmode=verify-full",
-            "postgresql+asyncpg://user:pw@db.example.com/tasks",
-            {"ssl": "verify-full"},
-            id="verify-full",
         ),
         pytest.param(
             "postgresql://user:pw@db.example.com/tasks?options=-c%20statement_timeout%3D5000",
@@ -149,3 +144,15 @@ def test_a_tls_file_parameter_is_refused_rather_than_quietly_dropped(parameter: 
         database_target(f"postgresql://u:secret@db.example/app?sslmode=verify-full&{parameter}=/x.pem")
 
     assert "secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("mode", "checks_hostname"), [("verify-full", True), ("verify-ca", False)])
+def test_a_verifying_sslmode_checks_against_the_systems_certificate_authorities(
+    mode: str, checks_hostname: bool
+) -> None:
+    context = database_target(f"postgresql://u:pw@db.example.com/app?sslmode={mode}").connect_args["ssl"]
+
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode is ssl.CERT_REQUIRED
+    assert context.check_hostname is checks_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0

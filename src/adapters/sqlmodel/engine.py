@@ -109,10 +109,11 @@ def _log_slow_statements(engine: AsyncEngine, threshold_ms: float) -> None:
 
 
 def _quiet_data_loggers() -> None:
-    """At DEBUG these log bound values and result rows (password hashes among them): never let them."""
+    """Below WARNING these log every statement, bound values and result rows (password hashes among
+    them): never let them. DATABASE_ECHO still works: SQLAlchemy sets its engine's own logger."""
     for name in ("aiosqlite", "sqlalchemy.engine"):
         logger = logging.getLogger(name)
-        logger.setLevel(max(logging.INFO, logger.level))
+        logger.setLevel(max(logging.WARNING, logger.level))
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -36,6 +36,7 @@ class TransactionPolicy:
     idle_in_transaction_timeout_ms: int = 30_000
     connect_attempts: int = 4
     connect_backoff_seconds: float = 0.2  # doubled each time: 0.2 + 0.4 + 0.8 s at the most
+    begin_deadline_seconds: float = 5.0  # all attempts together, however slowly each one fails
 
 
 async def begin(session: AsyncSession, owner_id: str | None, policy: TransactionPolicy) -> None:
@@ -44,11 +45,19 @@ async def begin(session: AsyncSession, owner_id: str | None, policy: Transaction
     Nothing has happened yet at this point, so a retry is always safe. Neon computes that were
     asleep, restarts and connections killed under the pool all land here.
     """
+    try:
+        async with asyncio.timeout(policy.begin_deadline_seconds):
+            await _open_with_retries(session, owner_id, policy)
+    except TimeoutError as error:  # a database that accepts connections but never answers
+        raise DatabaseUnavailable("no answer before the deadline") from error
+
+
+async def _open_with_retries(session: AsyncSession, owner_id: str | None, policy: TransactionPolicy) -> None:
     for attempt in range(1, policy.connect_attempts + 1):
         try:
             await _open(session, owner_id, policy)
             return
-        except (DBAPIError, OSError, TimeoutError) as error:
+        except (DBAPIError, OSError, TimeoutError) as error:  # TimeoutError: one connect attempt's own
             if not is_unavailable(error) or attempt == policy.connect_attempts:
                 raise translated(error) from error
             log.warning("database connection failed (attempt %d): %s", attempt, type(error).__name__)

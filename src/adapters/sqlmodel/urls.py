@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,7 @@ def _postgres_target(url: URL) -> DatabaseTarget:
     if sslmode is not None:
         if sslmode not in _SSL_MODES:
             raise ValueError(f"unknown sslmode {sslmode!r} in {mask(url)}")
-        connect_args["ssl"] = sslmode
+        connect_args["ssl"] = _ssl_argument(sslmode)
     # asyncpg negotiates SCRAM channel binding by itself.
     query.pop("channel_binding", None)
     application_name = _single(query.pop("application_name", None))
@@ -87,6 +88,16 @@ def _postgres_target(url: URL) -> DatabaseTarget:
     if server_settings:
         connect_args["server_settings"] = server_settings
     return DatabaseTarget(url.set(drivername="postgresql+asyncpg", query={}), connect_args)
+
+
+def _ssl_argument(sslmode: str) -> str | ssl.SSLContext:
+    """asyncpg's `ssl`: the mode itself, except that verifying modes check against the system's
+    certificate authorities (asyncpg's own verify modes demand ~/.postgresql/root.crt)."""
+    if sslmode not in ("verify-ca", "verify-full"):
+        return sslmode
+    context = ssl.create_default_context()
+    context.check_hostname = sslmode == "verify-full"
+    return context
 
 
 def _server_options(options: str) -> dict[str, str]:
