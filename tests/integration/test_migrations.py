@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from adapters.sqlmodel.engine import PoolOptions, create_engine
@@ -74,3 +76,35 @@ def test_downgrade_to_base_removes_everything_and_upgrade_builds_it_again(empty_
 
     assert after_downgrade == {"alembic_version"}
     assert _inspect(empty_database, _differences) == []
+
+
+def test_upgrading_existing_tasks_fills_their_folded_title_and_search_keys(empty_database: str) -> None:
+    off_loop(command.upgrade, alembic_config(empty_database), "0003")
+
+    def insert(connection: Connection) -> None:
+        connection.execute(
+            text(
+                "INSERT INTO tasks (id, user_id, title, description, priority, tags, completed,"
+                " created_at, updated_at, version) VALUES (:id, 'ada', 'Straße TODO', 'Café', 1, '[]',"
+                " false, :now, :now, 1)"
+            ),
+            {
+                "id": uuid.uuid4().hex if "sqlite" in empty_database else str(uuid.uuid4()),
+                "now": datetime.now(UTC),
+            },
+        )
+        connection.commit()
+
+    _inspect(empty_database, insert)
+    off_loop(upgrade_to_head, empty_database)
+
+    keys = _inspect(
+        empty_database,
+        lambda connection: connection.execute(text("SELECT title_key, search_key FROM tasks")).one(),
+    )
+    assert tuple(keys) == ("strasse todo", "strasse todo\ncafé")
+
+
+def _stored_uuid(url: str) -> str:
+    """A new id as each database stores UUIDs: 32 hex digits in SQLite, the canonical form in PostgreSQL."""
+    return uuid.uuid4().hex if url.startswith("sqlite") else str(uuid.uuid4())

@@ -25,6 +25,8 @@ def task_to_row(task: Task) -> dict[str, Any]:
         "updated_at": task.updated_at,
         "completed_at": task.completed_at,
         "version": task.version,
+        "title_key": title_key(task.title),
+        "search_key": search_key(task.title, task.description),
     }
 
 
@@ -54,3 +56,12 @@ def _utc_or_none(value: datetime | None) -> datetime | None:
 def utc(value: datetime) -> datetime:
     """SQLite hands back naive times (stored in UTC); PostgreSQL hands back aware ones."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def title_key(title: str) -> str:
+    return title.casefold()
+
+
+def search_key(title: str, description: str | None) -> str:
+    """What `q` searches: title and description, case-folded, on separate lines."""
+    return f"{title}\n{description or ''}".casefold()

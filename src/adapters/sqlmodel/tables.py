@@ -3,8 +3,8 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Index, SmallInteger, String, Table
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, SmallInteger, String, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB, TEXT
 from sqlmodel import Field, SQLModel
 
 from domain.owner import OWNER_ID_MAX_LENGTH
@@ -20,6 +20,7 @@ metadata.naming_convention = {
 }
 
 TAGS_TYPE = JSON().with_variant(JSONB(), "postgresql")
+FOLDED_TEXT = Text().with_variant(TEXT(collation="C"), "postgresql")
 
 
 class TaskRow(SQLModel, table=True):
@@ -44,6 +45,10 @@ class TaskRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
     version: int = Field(nullable=False)
+    # Case-folded copies, made in Python so every database sorts and searches text alike:
+    # the title for sorting by title, title and description for `q`. Byte order ("C") on PostgreSQL.
+    title_key: str = Field(sa_type=FOLDED_TEXT, nullable=False)
+    search_key: str = Field(sa_type=FOLDED_TEXT, nullable=False)
 
 
 tasks_table: Table = TaskRow.__table__  # type: ignore[attr-defined]
@@ -54,6 +59,24 @@ Index(
     tasks_table.c.user_id,
     tasks_table.c.created_at.desc(),
     tasks_table.c.id.desc(),
+)
+# The common filter (open or done) in the default order, and the other sorts' keyset walks.
+Index(
+    "ix_tasks_owner_completed_recent",
+    tasks_table.c.user_id,
+    tasks_table.c.completed,
+    tasks_table.c.created_at.desc(),
+    tasks_table.c.id.desc(),
+)
+Index("ix_tasks_owner_due", tasks_table.c.user_id, tasks_table.c.due_at, tasks_table.c.id)
+Index("ix_tasks_owner_priority", tasks_table.c.user_id, tasks_table.c.priority, tasks_table.c.id)
+Index("ix_tasks_owner_title", tasks_table.c.user_id, tasks_table.c.title_key, tasks_table.c.id)
+# "Tasks carrying all these tags" on PostgreSQL: a containment search on the JSONB array.
+Index(
+    "ix_tasks_tags",
+    tasks_table.c.tags,
+    postgresql_using="gin",
+    postgresql_ops={"tags": "jsonb_path_ops"},
 )
 
 
