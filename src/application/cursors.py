@@ -12,7 +12,7 @@ from datetime import datetime
 from uuid import UUID
 
 from application.errors import InvalidCursor
-from application.ports import PagePosition
+from application.queries import PagePosition
 
 _SIGNATURE_BYTES = 16
 
@@ -24,13 +24,14 @@ class CursorCodec:
         self._key = hashlib.sha256(b"tasks-service/cursor\x00" + key).digest()
 
     def encode(self, position: PagePosition, query: Mapping[str, object]) -> str:
+        value = position.value.isoformat() if isinstance(position.value, datetime) else position.value
         payload = json.dumps(
-            {"c": position.created_at.isoformat(), "i": position.id.hex, "q": _fingerprint(query)},
-            separators=(",", ":"),
+            {"v": value, "i": position.id.hex, "q": _fingerprint(query)}, separators=(",", ":")
         ).encode()
         return _b64encode(self._sign(payload) + payload)
 
     def decode(self, cursor: str, query: Mapping[str, object]) -> PagePosition:
+        """The position, its value as sent (a time comes back as ISO text: the caller knows the sort)."""
         try:
             raw = _b64decode(cursor)
         except (binascii.Error, ValueError) as error:
@@ -41,7 +42,7 @@ class CursorCodec:
         fields = json.loads(payload)
         if fields["q"] != _fingerprint(query):
             raise InvalidCursor("the cursor was made for other filters")
-        return PagePosition(created_at=datetime.fromisoformat(fields["c"]), id=UUID(hex=fields["i"]))
+        return PagePosition(value=fields["v"], id=UUID(hex=fields["i"]))
 
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]

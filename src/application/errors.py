@@ -21,3 +21,7 @@ class DatabaseUnavailable(DomainError):
 
 class TransientConflict(DomainError):
     """The transaction lost a serialization race or a deadlock and was rolled back whole."""
+
+
+class IdempotencyKeyReused(DomainError):
+    """An Idempotency-Key came back with a request other than the one it was first sent with."""

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
+from application.idempotency import IdempotencyKeys
+from application.queries import TaskFilter
+from application.summaries import TagCount, TaskStats
 from domain.errors import OwnershipViolation
 from domain.task import Task
-
-
-@dataclass(frozen=True, slots=True)
-class PagePosition:
-    """Where a page of the default order (-created_at, -id) ends."""
-
-    created_at: datetime
-    id: UUID
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaskFilter:
-    """Which of the owner's tasks a listing wants, and where to start."""
-
-    completed: bool | None = None
-    after: PagePosition | None = None
-    limit: int = 20
 
 
 class TaskRepository(ABC):
@@ -49,7 +35,7 @@ class TaskRepository(ABC):
         return await self._get(self.owner_id, task_id, for_update)
 
     async def find(self, task_filter: TaskFilter) -> list[Task]:
-        """Tasks in the default order (newest first, ties by id), at most `limit`."""
+        """The tasks the filter selects, in its sort order, after its position, at most `limit`."""
         return await self._find(self.owner_id, task_filter)
 
     async def update(self, task: Task, *, expected_version: int) -> bool:
@@ -60,6 +46,24 @@ class TaskRepository(ABC):
     async def delete(self, task_id: UUID, *, expected_version: int | None = None) -> bool:
         """Delete the task (only at `expected_version` when given); return whether it was."""
         return await self._delete(self.owner_id, task_id, expected_version)
+
+    async def get_many(self, task_ids: Collection[UUID], *, for_update: bool = False) -> dict[UUID, Task]:
+        """Those of the tasks that are the owner's, by id, read at once; ids that are not are left out."""
+        wanted = frozenset(task_ids)
+        return await self._get_many(self.owner_id, wanted, for_update) if wanted else {}
+
+    async def delete_many(self, task_ids: Collection[UUID]) -> set[UUID]:
+        """Delete those of the tasks that are the owner's, at once; return the ids that were."""
+        wanted = frozenset(task_ids)
+        return await self._delete_many(self.owner_id, wanted) if wanted else set()
+
+    async def stats(self, now: datetime) -> TaskStats:
+        """Counts over all the owner's tasks; overdue means due before `now` and not completed."""
+        return await self._stats(self.owner_id, now)
+
+    async def tag_counts(self) -> list[TagCount]:
+        """The owner's tags with how many tasks carry each, most used first, ties by name."""
+        return await self._tag_counts(self.owner_id)
 
     def _check_owner(self, task: Task) -> None:
         if task.owner_id != self.owner_id:
@@ -79,6 +83,20 @@ class TaskRepository(ABC):
 
     @abstractmethod
     async def _delete(self, owner_id: str, task_id: UUID, expected_version: int | None) -> bool: ...
+
+    @abstractmethod
+    async def _get_many(
+        self, owner_id: str, task_ids: frozenset[UUID], for_update: bool
+    ) -> dict[UUID, Task]: ...
+
+    @abstractmethod
+    async def _delete_many(self, owner_id: str, task_ids: frozenset[UUID]) -> set[UUID]: ...
+
+    @abstractmethod
+    async def _stats(self, owner_id: str, now: datetime) -> TaskStats: ...
+
+    @abstractmethod
+    async def _tag_counts(self, owner_id: str) -> list[TagCount]: ...
 
 
 class AbstractUnitOfWork(ABC):
@@ -106,6 +124,7 @@ class UnitOfWork(AbstractUnitOfWork):
     """One transaction for one owner, whose repositories reach only that owner's rows."""
 
     tasks: TaskRepository
+    idempotency_keys: IdempotencyKeys
 
 
 class UnitOfWorkFactory(Protocol):

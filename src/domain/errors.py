@@ -1,5 +1,8 @@
 """Errors the domain raises when a rule would be broken."""
 
+from collections.abc import Iterable
+from uuid import UUID
+
 
 class DomainError(Exception):
     """Base of every error the domain and the use cases raise on purpose."""
@@ -32,6 +35,14 @@ class InvalidCredentials(DomainError):
 
 class TaskNotFound(DomainError):
     """No such task for this owner (whether it exists for another owner is not said)."""
+
+
+class TasksNotFound(TaskNotFound):
+    """Some of the tasks a request names are not this owner's; `task_ids` lists which."""
+
+    def __init__(self, task_ids: Iterable[UUID]) -> None:
+        self.task_ids = tuple(task_ids)
+        super().__init__(*self.task_ids)
 
 
 class VersionMismatch(DomainError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
@@ -22,6 +22,11 @@ class Priority(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        """Low 0, medium 1, high 2: the order "by priority" means."""
+        return list(Priority).index(self)
 
 
 class Recurrence(StrEnum):
@@ -121,6 +126,16 @@ class Task:
         self._touch(now)
         return True
 
+    @property
+    def title_key(self) -> str:
+        """What sorting by title compares: the title without regard to case."""
+        return fold(self.title)
+
+    @property
+    def search_text(self) -> str:
+        """What a search looks in: title and description, case-folded, on separate lines."""
+        return fold(f"{self.title}\n{self.description or ''}")
+
     def toggle(self, now: datetime) -> None:
         self.apply(TaskChanges(completed=not self.completed), now)
 
@@ -143,6 +158,11 @@ class Task:
     def _touch(self, now: datetime) -> None:
         self.updated_at = now
         self.version += 1
+
+
+def fold(text: str) -> str:
+    """Text without regard to case, the same in every adapter ("Straße" and "STRASSE" agree)."""
+    return text.casefold()
 
 
 def advance(moment: datetime, recurrence: Recurrence) -> datetime:
@@ -205,7 +225,7 @@ def normalise_description(description: str | None) -> str | None:
     return description
 
 
-def normalise_tags(tags: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+def normalise_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Trim and lower-case each tag, drop repeats, keep the first-seen order."""
     unique: dict[str, None] = {}
     for tag in tags:

@@ -22,6 +22,7 @@ from application.accounts import CurrentUser, LogIn, Register
 from application.cursors import CursorCodec
 from application.tasks import (
     CreateTask,
+    CreateTaskOnce,
     DeleteTask,
     GetTask,
     ListTasks,
@@ -29,6 +30,8 @@ from application.tasks import (
     ToggleTask,
     UpdateTask,
 )
+from application.tasks.bulk import ActOnTasks
+from application.tasks.reports import GetTaskStats, ListTags
 from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -120,6 +123,7 @@ class Adapters(containers.DeclarativeContainer):
     jwks = providers.Singleton(_jwks, settings)
     token_verifier = providers.Singleton(RoutedTokenVerifier, shared_secret=tokens, jwks=jwks)
     cursors = providers.Singleton(CursorCodec, key=providers.Callable(_cursor_key, settings))
+    idempotency_key_ttl = providers.Callable(timedelta, seconds=settings.provided.idempotency_key_ttl_seconds)
 
 
 class UseCases(containers.DeclarativeContainer):
@@ -130,8 +134,17 @@ class UseCases(containers.DeclarativeContainer):
     create_task = providers.Factory(
         CreateTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
     )
+    create_task_once = providers.Factory(
+        CreateTaskOnce,
+        uow=adapters.unit_of_work.provider,
+        clock=adapters.clock,
+        ids=adapters.ids,
+        ttl=adapters.idempotency_key_ttl,
+    )
     get_task = providers.Factory(GetTask, uow=adapters.unit_of_work.provider)
-    list_tasks = providers.Factory(ListTasks, uow=adapters.unit_of_work.provider, cursors=adapters.cursors)
+    list_tasks = providers.Factory(
+        ListTasks, uow=adapters.unit_of_work.provider, cursors=adapters.cursors, clock=adapters.clock
+    )
     update_task = providers.Factory(
         UpdateTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
     )
@@ -142,6 +155,11 @@ class UseCases(containers.DeclarativeContainer):
         ToggleTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
     )
     delete_task = providers.Factory(DeleteTask, uow=adapters.unit_of_work.provider)
+    act_on_tasks = providers.Factory(
+        ActOnTasks, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
+    )
+    task_stats = providers.Factory(GetTaskStats, uow=adapters.unit_of_work.provider, clock=adapters.clock)
+    list_tags = providers.Factory(ListTags, uow=adapters.unit_of_work.provider)
 
     register = providers.Factory(
         Register,

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     auth_jwks_refetch_interval_seconds: float = Field(default=10.0, ge=0)
     auth_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
 
+    # How long a POST's Idempotency-Key keeps answering with the task it first made.
+    idempotency_key_ttl_seconds: int = Field(default=86_400, ge=1)
+
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -63,7 +63,7 @@ def test_upgrade_to_head_on_an_empty_database_gives_exactly_what_the_models_decl
     off_loop(upgrade_to_head, empty_database)
 
     assert _inspect(empty_database, _differences) == []
-    assert _inspect(empty_database, _tables) == {"alembic_version", "tasks", "users"}
+    assert _inspect(empty_database, _tables) == {"alembic_version", "tasks", "users", "idempotency_keys"}
     assert "ix_tasks_owner_recent" in _inspect(empty_database, _indexes)
 
 

@@ -136,3 +136,59 @@ async def test_deleting_a_task_issues_one_delete(
 
     assert response.status_code == 204
     assert log.verbs == ["DELETE"]
+
+
+async def test_stats_issue_one_select(
+    served: tuple[httpx.AsyncClient, AsyncEngine], owner_with_tasks: tuple[dict[str, str], list[str]]
+) -> None:
+    client, engine = served
+    headers, _ = owner_with_tasks
+
+    with counting(engine) as log:
+        response = await client.get("/api/v1/tasks/stats", headers=headers)
+
+    assert response.json()["total"] == 25
+    assert log.verbs == ["SELECT"]
+
+
+async def test_tag_counts_issue_one_select(
+    served: tuple[httpx.AsyncClient, AsyncEngine], owner_with_tasks: tuple[dict[str, str], list[str]]
+) -> None:
+    client, engine = served
+    headers, _ = owner_with_tasks
+
+    with counting(engine) as log:
+        response = await client.get("/api/v1/tags", headers=headers)
+
+    assert response.json() == [{"name": "a", "count": 25}, {"name": "b", "count": 25}]
+    assert log.verbs == ["SELECT"]
+
+
+async def test_bulk_completing_ten_tasks_issues_one_select_and_one_update_per_task(
+    served: tuple[httpx.AsyncClient, AsyncEngine], owner_with_tasks: tuple[dict[str, str], list[str]]
+) -> None:
+    client, engine = served
+    headers, ids = owner_with_tasks
+
+    with counting(engine) as log:
+        response = await client.post(
+            "/api/v1/tasks/bulk", json={"action": "complete", "ids": ids[:10]}, headers=headers
+        )
+
+    assert response.json() == {"affected": 10}
+    assert log.verbs == ["SELECT"] + ["UPDATE"] * 10
+
+
+async def test_bulk_deleting_ten_tasks_issues_one_delete(
+    served: tuple[httpx.AsyncClient, AsyncEngine], owner_with_tasks: tuple[dict[str, str], list[str]]
+) -> None:
+    client, engine = served
+    headers, ids = owner_with_tasks
+
+    with counting(engine) as log:
+        response = await client.post(
+            "/api/v1/tasks/bulk", json={"action": "delete", "ids": ids[:10]}, headers=headers
+        )
+
+    assert response.json() == {"affected": 10}
+    assert log.verbs == ["DELETE"]

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from application.ports import PagePosition, TaskFilter, UnitOfWorkFactory
+from application.ports import UnitOfWorkFactory
+from application.queries import PagePosition, TaskFilter
 from domain.errors import OwnershipViolation
 from domain.task import Priority, Recurrence, TaskChanges
 from tests.support.builders import T0, a_task, new_owner, tasks_over_time
@@ -149,7 +150,7 @@ async def test_listing_is_newest_first_with_ties_broken_by_id_and_pages_by_keyse
     async with uow_factory(owner) as uow:
         while page := await uow.tasks.find(TaskFilter(after=after, limit=3)):
             seen.extend(page)
-            after = PagePosition(created_at=page[-1].created_at, id=page[-1].id)
+            after = PagePosition(value=page[-1].created_at, id=page[-1].id)
 
     assert [task.id for task in seen] == [task.id for task in expected]
 

@@ -52,8 +52,8 @@ def get(uow: UnitOfWorkFactory) -> GetTask:
 
 
 @pytest.fixture
-def list_tasks(uow: UnitOfWorkFactory) -> ListTasks:
-    return ListTasks(uow, CursorCodec(CURSOR_KEY))
+def list_tasks(uow: UnitOfWorkFactory, clock: FakeClock) -> ListTasks:
+    return ListTasks(uow, CursorCodec(CURSOR_KEY), clock)
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 
 from application.cursors import CursorCodec
 from application.errors import InvalidCursor
-from application.ports import PagePosition
+from application.queries import PagePosition
 
-POSITION = PagePosition(created_at=datetime(2025, 1, 6, 9, 30, 15, 123456, tzinfo=UTC), id=UUID(int=42))
+POSITION = PagePosition(value=datetime(2025, 1, 6, 9, 30, 15, 123456, tzinfo=UTC), id=UUID(int=42))
 QUERY = {"completed": None}
 
 
@@ -27,10 +27,20 @@ def codec() -> CursorCodec:
     return CursorCodec(b"the-key")
 
 
-def test_a_cursor_decodes_to_the_position_it_was_made_for(codec: CursorCodec) -> None:
+def test_a_cursor_decodes_to_the_position_it_was_made_for_with_a_time_as_iso_text(codec: CursorCodec) -> None:
     cursor = codec.encode(POSITION, QUERY)
 
-    assert codec.decode(cursor, QUERY) == POSITION
+    decoded = codec.decode(cursor, QUERY)
+
+    assert decoded.id == POSITION.id
+    assert decoded.value == POSITION.value.isoformat()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("value", [None, 2, "straße todo"])
+def test_a_cursor_carries_any_sort_value_unchanged(codec: CursorCodec, value: object) -> None:
+    position = PagePosition(value=value, id=POSITION.id)  # type: ignore[arg-type]
+
+    assert codec.decode(codec.encode(position, QUERY), QUERY) == position
 
 
 def test_a_cursor_is_url_safe_text(codec: CursorCodec) -> None:

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from application.ports import TaskFilter
+from application.queries import TaskFilter
 from domain.errors import OwnershipViolation
 from domain.task import Task, TaskChanges, TaskDraft
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from domain.task import Priority, Recurrence, Task
 
-PRIORITY_RANK = {Priority.LOW: 0, Priority.MEDIUM: 1, Priority.HIGH: 2}
+PRIORITY_RANK = {priority: priority.rank for priority in Priority}
 PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
 
 
@@ -25,8 +25,8 @@ def task_to_row(task: Task) -> dict[str, Any]:
         "updated_at": task.updated_at,
         "completed_at": task.completed_at,
         "version": task.version,
-        "title_key": title_key(task.title),
-        "search_key": search_key(task.title, task.description),
+        "title_key": task.title_key,
+        "search_key": task.search_text,
     }
 
 
@@ -56,12 +56,3 @@ def _utc_or_none(value: datetime | None) -> datetime | None:
 def utc(value: datetime) -> datetime:
     """SQLite hands back naive times (stored in UTC); PostgreSQL hands back aware ones."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def title_key(title: str) -> str:
-    return title.casefold()
-
-
-def search_key(title: str, description: str | None) -> str:
-    """What `q` searches: title and description, case-folded, on separate lines."""
-    return f"{title}\n{description or ''}".casefold()

@@ -1,12 +1,14 @@
 """Table models: the database's shape, kept apart from the domain entity."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, Index, SmallInteger, String, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB, TEXT
 from sqlmodel import Field, SQLModel
 
+from application.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH, REQUEST_HASH_LENGTH
 from domain.owner import OWNER_ID_MAX_LENGTH
 from domain.user import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 
@@ -93,3 +95,22 @@ class UserRow(SQLModel, table=True):
 
 
 users_table: Table = UserRow.__table__  # type: ignore[attr-defined]
+
+
+class IdempotencyKeyRow(SQLModel, table=True):
+    """Which task each of an owner's idempotency keys made. Owner-scoped like tasks (RLS on PostgreSQL)."""
+
+    __tablename__ = "idempotency_keys"
+
+    # The primary key is the unique (user_id, key) pair: the constraint that settles a race of claims.
+    user_id: str = Field(primary_key=True, sa_type=String(OWNER_ID_MAX_LENGTH))
+    key: str = Field(primary_key=True, sa_type=String(IDEMPOTENCY_KEY_MAX_LENGTH))
+    request_hash: str = Field(sa_type=String(REQUEST_HASH_LENGTH), nullable=False)
+    task_id: UUID = Field(nullable=False)
+    # The task as it was created: what a retry answers, whatever has happened to the task since.
+    task_snapshot: dict[str, Any] = Field(sa_type=JSON().with_variant(JSONB(), "postgresql"), nullable=False)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+
+
+idempotency_keys_table: Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sqlmodel.idempotency import SqlIdempotencyKeys
 from adapters.sqlmodel.repository import SqlTaskRepository
 from adapters.sqlmodel.transactions import TransactionPolicy, begin, translated
 from adapters.sqlmodel.users import SqlUserRepository
@@ -73,6 +74,7 @@ class SqlUnitOfWork(_SessionUnitOfWork, UnitOfWork):
 
     def _bind(self, session: AsyncSession) -> None:
         self.tasks = SqlTaskRepository(self._owner, session)
+        self.idempotency_keys = SqlIdempotencyKeys(self._owner, session)
 
 
 class SqlAccountsUnitOfWork(_SessionUnitOfWork, AccountsUnitOfWork):

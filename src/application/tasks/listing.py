@@ -1,10 +1,14 @@
-"""List the owner's tasks a page at a time, newest first, by keyset."""
+"""List the owner's tasks a page at a time: filtered, sorted, and paged by keyset."""
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from application.cursors import CursorCodec
-from application.ports import PagePosition, TaskFilter, UnitOfWorkFactory
-from domain.task import Task
+from application.errors import InvalidCursor
+from application.ports import Clock, UnitOfWorkFactory
+from application.queries import PagePosition, Sort, SortField, SortValue, TaskFilter
+from domain.task import Priority, Task, fold, normalise_tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,23 +18,81 @@ class TaskPage:
 
 
 class ListTasks:
-    def __init__(self, uow: UnitOfWorkFactory, cursors: CursorCodec) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, cursors: CursorCodec, clock: Clock) -> None:
         self._uow = uow
         self._cursors = cursors
+        self._clock = clock
 
     async def __call__(
-        self, owner_id: str, *, completed: bool | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner_id: str,
+        *,
+        completed: bool | None = None,
+        priority: Priority | None = None,
+        tags: Sequence[str] = (),
+        q: str | None = None,
+        due_before: datetime | None = None,
+        due_after: datetime | None = None,
+        overdue: bool | None = None,
+        sort: Sort | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
     ) -> TaskPage:
         if limit < 1:
             raise ValueError("a page holds at least one task")
-        query = {"owner": owner_id, "completed": completed}
-        after = None if cursor is None else self._cursors.decode(cursor, query)
+        sort = sort or Sort()
+        # The same instant however it was written: stored times are UTC, and SQLite compares clock
+        # readings, not instants.
+        due_before = None if due_before is None else due_before.astimezone(UTC)
+        due_after = None if due_after is None else due_after.astimezone(UTC)
+        wanted = TaskFilter(
+            completed=completed,
+            priority=priority,
+            tags=tuple(sorted(normalise_tags(tags))),
+            text=None if q is None else fold(q),
+            due_before=due_before,
+            due_after=due_after,
+            overdue=overdue,
+            now=self._clock.now() if overdue is not None else None,
+            sort=sort,
+            limit=limit + 1,  # one row past the page tells whether another page follows, without a COUNT
+        )
+        # A cursor is bound to its owner and to every filter and the sort it was made for.
+        query = {
+            "owner": owner_id,
+            "completed": completed,
+            "priority": priority,
+            "tags": list(wanted.tags),
+            "q": wanted.text,
+            "due_before": due_before,
+            "due_after": due_after,
+            "overdue": overdue,
+            "sort": str(sort),
+        }
+        if cursor is not None:
+            position = self._cursors.decode(cursor, query)
+            wanted = replace(wanted, after=PagePosition(_typed(position.value, sort.field), position.id))
         async with self._uow(owner_id) as uow:
-            # One row past the page tells whether another page follows, without a COUNT.
-            rows = await uow.tasks.find(TaskFilter(completed=completed, after=after, limit=limit + 1))
+            rows = await uow.tasks.find(wanted)
         items = rows[:limit]
         if len(rows) <= limit:
             return TaskPage(items=items, next_cursor=None)
-        last = items[-1]
-        position = PagePosition(created_at=last.created_at, id=last.id)
-        return TaskPage(items=items, next_cursor=self._cursors.encode(position, query))
+        return TaskPage(
+            items=items, next_cursor=self._cursors.encode(PagePosition.after(items[-1], sort), query)
+        )
+
+
+def _typed(value: object, field: SortField) -> SortValue:
+    """A signed cursor's value back in the sort field's own type."""
+    try:
+        if value is None:
+            return None
+        if field in (SortField.CREATED_AT, SortField.DUE_AT):
+            return datetime.fromisoformat(str(value))
+        if field is SortField.PRIORITY and isinstance(value, int):
+            return value
+        if field is SortField.TITLE and isinstance(value, str):
+            return value
+    except ValueError:
+        pass
+    raise InvalidCursor("the cursor does not fit this sort")

@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 
 from entrypoints.container import Container
 from entrypoints.embedded import prepare
-from entrypoints.http import accounts, health, tasks
+from entrypoints.http import accounts, bulk, compat, health, reports, tasks
 from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware
@@ -51,7 +51,11 @@ def create_app(settings: Settings) -> FastAPI:
     if container.adapters.tokens() is not None:  # local accounts need a secret to sign with
         app.include_router(accounts.accounts)
     app.include_router(accounts.me)
+    app.include_router(reports.stats)  # before tasks: /stats and /bulk are not task ids
+    app.include_router(bulk.router)
     app.include_router(tasks.router)
+    app.include_router(reports.tags)
+    app.include_router(compat.router)  # after v1: /api/v1/tasks is never read as user "v1"
     app.include_router(health.router)
     app.add_middleware(RequestContextMiddleware)
     if settings.cors_origins:  # added last, so outermost: even a 500 answer gets its CORS headers

@@ -11,6 +11,7 @@ from starlette.routing import Match
 from application.errors import (
     ConcurrentUpdate,
     DatabaseUnavailable,
+    IdempotencyKeyReused,
     InvalidCursor,
     InvalidToken,
     TransientConflict,
@@ -21,6 +22,7 @@ from domain.errors import (
     InvalidField,
     InvalidTask,
     TaskNotFound,
+    TasksNotFound,
     VersionMismatch,
 )
 from entrypoints.http.problems import ProblemResponse, problem
@@ -35,10 +37,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidToken, _invalid_token)  # type: ignore[arg-type]
     app.add_exception_handler(TaskNotFound, _task_not_found)  # type: ignore[arg-type]
+    app.add_exception_handler(TasksNotFound, _tasks_not_found)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidField, _invalid_field)  # type: ignore[arg-type]
     app.add_exception_handler(EmailTaken, _email_taken)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidCredentials, _invalid_credentials)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidCursor, _invalid_cursor)  # type: ignore[arg-type]
+    app.add_exception_handler(IdempotencyKeyReused, _idempotency_key_reused)  # type: ignore[arg-type]
     app.add_exception_handler(VersionMismatch, _version_mismatch)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)  # type: ignore[arg-type]
     app.add_exception_handler(DatabaseUnavailable, _unavailable)  # type: ignore[arg-type]
@@ -64,6 +68,12 @@ async def _task_not_found(_: Request, error: TaskNotFound) -> ProblemResponse:
     return problem(404, "No such task.")
 
 
+async def _tasks_not_found(_: Request, error: TasksNotFound) -> ProblemResponse:
+    # Naming the ids the caller sent tells nothing new; whether any exists for another user stays unsaid.
+    missing = [str(task_id) for task_id in error.task_ids]
+    return problem(404, "No such task for the ids in missing_ids; nothing was changed.", missing_ids=missing)
+
+
 async def _invalid_field(_: Request, error: InvalidField) -> ProblemResponse:
     errors = [{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}]
     subject = "task" if isinstance(error, InvalidTask) else "account"
@@ -81,6 +91,12 @@ async def _invalid_credentials(_: Request, error: InvalidCredentials) -> Problem
 async def _invalid_cursor(_: Request, error: InvalidCursor) -> ProblemResponse:
     errors = [{"loc": ["query", "cursor"], "msg": str(error), "type": "value_error"}]
     return problem(422, "The cursor is not valid for this query.", errors=errors)
+
+
+async def _idempotency_key_reused(_: Request, error: IdempotencyKeyReused) -> ProblemResponse:
+    msg = "was first sent with another request body; use a new key for a new request"
+    errors = [{"loc": ["header", "Idempotency-Key"], "msg": msg, "type": "value_error"}]
+    return problem(422, "The Idempotency-Key belongs to another request.", errors=errors)
 
 
 async def _version_mismatch(_: Request, error: VersionMismatch) -> ProblemResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -42,12 +43,13 @@ Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX_COUNT)]
 
 
 def _rfc3339_text(value: object) -> object:
-    """Times arrive as RFC 3339 text; a bare number is not quietly read as a Unix timestamp."""
-    if isinstance(value, int | float):
+    """Times arrive as RFC 3339 text; a number (or numeric text) is not quietly read as a Unix timestamp."""
+    if isinstance(value, int | float) or (isinstance(value, str) and not _RFC3339_DATE.match(value)):
         raise ValueError("must be an RFC 3339 date-time string with an offset")
     return value
 
 
+_RFC3339_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]")
 Time = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
 
 

@@ -6,8 +6,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
+from application.queries import Sort, SortField
 from application.tasks import (
     CreateTask,
+    CreateTaskOnce,
     DeleteTask,
     GetTask,
     ListTasks,
@@ -15,16 +17,26 @@ from application.tasks import (
     ToggleTask,
     UpdateTask,
 )
-from domain.task import Task
+from domain.task import TAGS_MAX_COUNT, Priority, Task
 from entrypoints.http.auth import Owner
 from entrypoints.http.dependencies import provided
+from entrypoints.http.idempotency import IDEMPOTENT_CREATION, IdempotencyKey
 from entrypoints.http.problems import problem_responses
-from entrypoints.http.schemas import TaskCreate, TaskPagePublic, TaskPublic, TaskReplace, TaskUpdate
+from entrypoints.http.schemas import (
+    Tag,
+    TaskCreate,
+    TaskPagePublic,
+    TaskPublic,
+    TaskReplace,
+    TaskUpdate,
+    Time,
+)
 
 PREFIX = "/api/v1/tasks"
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(400, 401, 422, 500, 503))
 
 TaskId = Annotated[UUID, "the task's id"]
+SORT_PATTERN = rf"^-?({'|'.join(field.value for field in SortField)})$"
 _STRONG_ETAG = re.compile(r'^"(0|[1-9]\d{0,8})"$')  # exactly as _etag writes it, so "01" is no match
 CONDITIONAL = (
     'Send `If-Match: "<version>"` (the ETag of the task you last saw) to act only if nobody '
@@ -57,14 +69,22 @@ def _answer(response: Response, task: Task) -> TaskPublic:
     return TaskPublic.of(task)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskPublic)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=TaskPublic, description=IDEMPOTENT_CREATION
+)
 async def create_task(
     body: TaskCreate,
     owner: Owner,
     response: Response,
     create: Annotated[CreateTask, Depends(provided(lambda c: c.use_cases.create_task))],
+    create_once: Annotated[CreateTaskOnce, Depends(provided(lambda c: c.use_cases.create_task_once))],
+    idempotency_key: IdempotencyKey = None,
 ) -> TaskPublic:
-    task = await create(owner, body.to_draft())
+    draft = body.to_draft()
+    if idempotency_key is None:
+        task = await create(owner, draft)
+    else:
+        task = await create_once(owner, draft, idempotency_key)
     response.headers["Location"] = f"{PREFIX}/{task.id}"
     return _answer(response, task)
 
@@ -74,10 +94,44 @@ async def list_tasks(
     owner: Owner,
     list_page: Annotated[ListTasks, Depends(provided(lambda c: c.use_cases.list_tasks))],
     completed: bool | None = None,
+    priority: Priority | None = None,
+    tag: Annotated[
+        list[Tag],
+        Query(max_length=TAGS_MAX_COUNT, description="Repeatable: tasks carrying all of these tags."),
+    ] = [],  # noqa: B006 (FastAPI copies query defaults)
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            # No control characters: title and description are searched as two lines, and a
+            # search must not match across them.
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="Case-insensitive text in the title or description; % and _ match themselves.",
+        ),
+    ] = None,
+    due_before: Time | None = None,
+    due_after: Time | None = None,
+    overdue: Annotated[bool | None, Query(description="Due in the past and not completed.")] = None,
+    sort: Annotated[
+        str, Query(pattern=SORT_PATTERN, description="A field, `-` first for descending; ties go by id.")
+    ] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> TaskPagePublic:
-    page = await list_page(owner, completed=completed, limit=limit, cursor=cursor)
+    page = await list_page(
+        owner,
+        completed=completed,
+        priority=priority,
+        tags=tag,
+        q=q,
+        due_before=due_before,
+        due_after=due_after,
+        overdue=overdue,
+        sort=Sort.parse(sort),
+        limit=limit,
+        cursor=cursor,
+    )
     return TaskPagePublic(items=[TaskPublic.of(task) for task in page.items], next_cursor=page.next_cursor)
 
 

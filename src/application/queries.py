@@ -1,0 +1,90 @@
+"""What a task listing asks for: filters, one sort, and where the previous page ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from domain.task import Priority, Task
+
+SortValue = datetime | int | str | None
+
+
+class SortField(StrEnum):
+    CREATED_AT = "created_at"
+    DUE_AT = "due_at"
+    PRIORITY = "priority"
+    TITLE = "title"
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    """One field, ascending or descending; ties go by id in the same direction.
+
+    Tasks without the field (only `due_at` can be missing) come last either way.
+    """
+
+    field: SortField = SortField.CREATED_AT
+    descending: bool = True
+
+    @classmethod
+    def parse(cls, text: str) -> Sort:
+        """`created_at`, `-due_at`, ...: a leading `-` sorts descending."""
+        descending = text.startswith("-")
+        return cls(SortField(text.removeprefix("-")), descending)
+
+    def __str__(self) -> str:
+        return f"{'-' if self.descending else ''}{self.field}"
+
+    def value_of(self, task: Task) -> SortValue:
+        """The task's position on this sort, as adapters compare it."""
+        match self.field:
+            case SortField.CREATED_AT:
+                return task.created_at
+            case SortField.DUE_AT:
+                return task.due_at
+            case SortField.PRIORITY:
+                return task.priority.rank
+            case SortField.TITLE:
+                return task.title_key
+
+
+@dataclass(frozen=True, slots=True)
+class PagePosition:
+    """Where a page ended: the last task's sort value and id."""
+
+    value: SortValue
+    id: UUID
+
+    @classmethod
+    def after(cls, task: Task, sort: Sort) -> PagePosition:
+        return cls(sort.value_of(task), task.id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskFilter:
+    """Which of the owner's tasks a listing wants (every condition must hold), in which order,
+    from where, and how many. `now` decides what `overdue` means."""
+
+    completed: bool | None = None
+    priority: Priority | None = None
+    tags: tuple[str, ...] = ()
+    text: str | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue: bool | None = None
+    now: datetime | None = None
+    sort: Sort = Sort()
+    after: PagePosition | None = None
+    limit: int = 20
+
+    def __post_init__(self) -> None:
+        if self.overdue is not None and self.now is None:
+            raise ValueError("an overdue filter needs the current time")
+
+
+def escape_like(text: str) -> str:
+    """`text` for a LIKE pattern with `\\` as the escape character: %, _ and \\ match literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,38 @@
+"""Create a task at most once per client-chosen key: a retry gets the first answer."""
+
+from datetime import timedelta
+
+from application.errors import IdempotencyKeyReused
+from application.idempotency import IdempotentCreation, request_hash
+from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from application.retry import retry_transient
+from domain.task import Task, TaskDraft
+
+
+class CreateTaskOnce:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, ttl: timedelta) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._ttl = ttl
+
+    @retry_transient
+    async def __call__(self, owner_id: str, draft: TaskDraft, key: str) -> Task:
+        """The task this key made: made now when the key is new (or expired), else the one made
+        the first time, as it was then. The same key with another request is refused."""
+        now = self._clock.now()
+        task = Task.create(id=self._ids.new_id(), owner_id=owner_id, draft=draft, now=now)
+        creation = IdempotentCreation(
+            key=key, request_hash=request_hash(task), task=task, created_at=now, expires_at=now + self._ttl
+        )
+        async with self._uow(owner_id) as uow:
+            # The key is claimed before the task is written, in the same transaction: whoever
+            # claims it first creates the task; everyone else waits for that and reads its answer.
+            first = await uow.idempotency_keys.claim(creation)
+            if first is None:
+                await uow.tasks.add(task)
+                await uow.commit()
+                return task
+        if first.request_hash != creation.request_hash:
+            raise IdempotencyKeyReused(key)
+        return first.task
