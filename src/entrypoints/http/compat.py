@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from application.tasks import CreateTask, DeleteTask, GetTask, ListTasks, ToggleTask, UpdateTask
 from domain.errors import TaskNotFound
 from entrypoints.http.auth import Owner
+
+# The v1 routes' own conditional-request handling, so both families read If-Match alike.
+from entrypoints.http.conditional import CONDITIONAL, IfMatch, TaskId, accepted_versions, answer
 from entrypoints.http.dependencies import provided
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.schemas import TaskCreate, TaskPublic, TaskUpdate
-
-# The v1 routes' own conditional-request handling, so both families read If-Match alike.
-from entrypoints.http.tasks import CONDITIONAL, IfMatch, TaskId, _accepted_versions, _answer
 
 PREFIX = "/api/{user_id}/tasks"
 LIST_LIMIT = 100  # v1's largest page: a plain array has no cursor, so this is all one answer holds
@@ -47,7 +47,7 @@ async def create_task(
     task = await create(owner, body.to_draft())
     # The compatibility URL, so a client that knows only these routes can follow it.
     response.headers["Location"] = f"/api/{quote(owner, safe='')}/tasks/{task.id}"
-    return _answer(response, task)
+    return answer(response, task)
 
 
 @router.get(
@@ -72,7 +72,7 @@ async def get_task(
     response: Response,
     get: Annotated[GetTask, Depends(provided(lambda c: c.use_cases.get_task))],
 ) -> TaskPublic:
-    return _answer(response, await get(owner, task_id))
+    return answer(response, await get(owner, task_id))
 
 
 @router.put(
@@ -92,8 +92,8 @@ async def update_task(
     update: Annotated[UpdateTask, Depends(provided(lambda c: c.use_cases.update_task))],
     if_match: IfMatch = "*",
 ) -> TaskPublic:
-    task = await update(owner, task_id, body.to_changes(), if_match=_accepted_versions(if_match))
-    return _answer(response, task)
+    task = await update(owner, task_id, body.to_changes(), if_match=accepted_versions(if_match))
+    return answer(response, task)
 
 
 @router.delete(
@@ -109,7 +109,7 @@ async def delete_task(
     delete: Annotated[DeleteTask, Depends(provided(lambda c: c.use_cases.delete_task))],
     if_match: IfMatch = "*",
 ) -> None:
-    await delete(owner, task_id, if_match=_accepted_versions(if_match))
+    await delete(owner, task_id, if_match=accepted_versions(if_match))
 
 
 @router.patch(
@@ -125,4 +125,4 @@ async def toggle_completion(
     toggle: Annotated[ToggleTask, Depends(provided(lambda c: c.use_cases.toggle_task))],
     if_match: IfMatch = "*",
 ) -> TaskPublic:
-    return _answer(response, await toggle(owner, task_id, if_match=_accepted_versions(if_match)))
+    return answer(response, await toggle(owner, task_id, if_match=accepted_versions(if_match)))

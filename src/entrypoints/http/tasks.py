@@ -1,10 +1,8 @@
 """Routes for /api/v1/tasks: parse, call one use case, shape the answer."""
 
-import re
 from typing import Annotated
-from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from application.queries import Sort, SortField
 from application.tasks import (
@@ -17,8 +15,9 @@ from application.tasks import (
     ToggleTask,
     UpdateTask,
 )
-from domain.task import TAGS_MAX_COUNT, Priority, Task
+from domain.task import TAGS_MAX_COUNT, Priority
 from entrypoints.http.auth import Owner
+from entrypoints.http.conditional import CONDITIONAL, IfMatch, TaskId, accepted_versions, answer
 from entrypoints.http.dependencies import provided
 from entrypoints.http.idempotency import IDEMPOTENT_CREATION, IdempotencyKey
 from entrypoints.http.problems import problem_responses
@@ -35,38 +34,7 @@ from entrypoints.http.schemas import (
 PREFIX = "/api/v1/tasks"
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(400, 401, 422, 500, 503))
 
-TaskId = Annotated[UUID, "the task's id"]
 SORT_PATTERN = rf"^-?({'|'.join(field.value for field in SortField)})$"
-_STRONG_ETAG = re.compile(r'^"(0|[1-9]\d{0,8})"$')  # exactly as _etag writes it, so "01" is no match
-CONDITIONAL = (
-    'Send `If-Match: "<version>"` (the ETag of the task you last saw) to act only if nobody '
-    "changed the task since: otherwise the answer is 412 and nothing changes."
-)
-IfMatch = Annotated[
-    str,
-    # A standard conditional header, described on each operation rather than listed as a parameter.
-    Header(include_in_schema=False),
-]
-
-
-def _etag(task: Task) -> str:
-    return f'"{task.version}"'
-
-
-def _accepted_versions(if_match: str) -> frozenset[int] | None:
-    """`None` for no precondition (`*`), else the versions the listed strong ETags name (RFC 9110).
-
-    Weak or foreign ETags match no version of a task, so they are simply left out of the set.
-    """
-    entries = [entry.strip() for entry in if_match.split(",")]
-    if "*" in entries:
-        return None
-    return frozenset(int(match.group(1)) for entry in entries if (match := _STRONG_ETAG.match(entry)))
-
-
-def _answer(response: Response, task: Task) -> TaskPublic:
-    response.headers["ETag"] = _etag(task)
-    return TaskPublic.of(task)
 
 
 @router.post(
@@ -86,7 +54,7 @@ async def create_task(
     else:
         task = await create_once(owner, draft, idempotency_key)
     response.headers["Location"] = f"{PREFIX}/{task.id}"
-    return _answer(response, task)
+    return answer(response, task)
 
 
 @router.get("", response_model=TaskPagePublic)
@@ -142,7 +110,7 @@ async def get_task(
     response: Response,
     get: Annotated[GetTask, Depends(provided(lambda c: c.use_cases.get_task))],
 ) -> TaskPublic:
-    return _answer(response, await get(owner, task_id))
+    return answer(response, await get(owner, task_id))
 
 
 @router.patch(
@@ -159,8 +127,8 @@ async def update_task(
     update: Annotated[UpdateTask, Depends(provided(lambda c: c.use_cases.update_task))],
     if_match: IfMatch = "*",
 ) -> TaskPublic:
-    task = await update(owner, task_id, body.to_changes(), if_match=_accepted_versions(if_match))
-    return _answer(response, task)
+    task = await update(owner, task_id, body.to_changes(), if_match=accepted_versions(if_match))
+    return answer(response, task)
 
 
 @router.put(
@@ -177,8 +145,8 @@ async def replace_task(
     replace: Annotated[ReplaceTask, Depends(provided(lambda c: c.use_cases.replace_task))],
     if_match: IfMatch = "*",
 ) -> TaskPublic:
-    task = await replace(owner, task_id, body.to_draft(), if_match=_accepted_versions(if_match))
-    return _answer(response, task)
+    task = await replace(owner, task_id, body.to_draft(), if_match=accepted_versions(if_match))
+    return answer(response, task)
 
 
 @router.post(
@@ -194,7 +162,7 @@ async def toggle_task(
     toggle: Annotated[ToggleTask, Depends(provided(lambda c: c.use_cases.toggle_task))],
     if_match: IfMatch = "*",
 ) -> TaskPublic:
-    return _answer(response, await toggle(owner, task_id, if_match=_accepted_versions(if_match)))
+    return answer(response, await toggle(owner, task_id, if_match=accepted_versions(if_match)))
 
 
 @router.delete(
@@ -210,4 +178,4 @@ async def delete_task(
     delete: Annotated[DeleteTask, Depends(provided(lambda c: c.use_cases.delete_task))],
     if_match: IfMatch = "*",
 ) -> None:
-    await delete(owner, task_id, if_match=_accepted_versions(if_match))
+    await delete(owner, task_id, if_match=accepted_versions(if_match))

@@ -1,0 +1,43 @@
+"""ETags and If-Match for task answers, shared by the v1 and the compatibility routes."""
+
+import re
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Header, Response
+
+from domain.task import Task
+from entrypoints.http.schemas import TaskPublic
+
+TaskId = Annotated[UUID, "the task's id"]
+CONDITIONAL = (
+    'Send `If-Match: "<version>"` (the ETag of the task you last saw) to act only if nobody '
+    "changed the task since: otherwise the answer is 412 and nothing changes."
+)
+IfMatch = Annotated[
+    str,
+    # A standard conditional header, described on each operation rather than listed as a parameter.
+    Header(include_in_schema=False),
+]
+_STRONG_ETAG = re.compile(r'^"(0|[1-9]\d{0,8})"$')  # exactly as etag() writes it, so "01" is no match
+
+
+def etag(task: Task) -> str:
+    return f'"{task.version}"'
+
+
+def accepted_versions(if_match: str) -> frozenset[int] | None:
+    """`None` for no precondition (`*`), else the versions the listed strong ETags name (RFC 9110).
+
+    Weak or foreign ETags match no version of a task, so they are simply left out of the set.
+    """
+    entries = [entry.strip() for entry in if_match.split(",")]
+    if "*" in entries:
+        return None
+    return frozenset(int(match.group(1)) for entry in entries if (match := _STRONG_ETAG.match(entry)))
+
+
+def answer(response: Response, task: Task) -> TaskPublic:
+    """The task's public shape, its ETag on the response."""
+    response.headers["ETag"] = etag(task)
+    return TaskPublic.of(task)
