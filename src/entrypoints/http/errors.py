@@ -29,7 +29,7 @@ from entrypoints.http.problems import ProblemResponse, problem
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 RETRY_AFTER_SECONDS = 2
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -117,7 +117,7 @@ def _allowed_methods(request: Request) -> str:
     routes = request.app.router.routes
     allowed = [
         method
-        for method in _METHODS
+        for method in HTTP_METHODS
         if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
     ]
     return ", ".join(allowed)

@@ -2,9 +2,8 @@
 
 from fastapi import APIRouter
 
+from entrypoints.http.errors import HTTP_METHODS
 from entrypoints.http.problems import ProblemResponse, problem
-
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def refuse_other_methods(router: APIRouter, path: str, *allowed: str) -> None:
@@ -17,5 +16,5 @@ def refuse_other_methods(router: APIRouter, path: str, *allowed: str) -> None:
     async def method_not_allowed() -> ProblemResponse:
         return problem(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
 
-    others = [method for method in _METHODS if method not in allowed]
+    others = [method for method in HTTP_METHODS if method not in allowed]
     router.add_api_route(path, method_not_allowed, methods=others, include_in_schema=False)
