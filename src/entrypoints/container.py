@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
+from typing import Any
 
 from dependency_injector import containers, providers
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.security.jwks import JwksTokens
 from adapters.security.jwt_tokens import SharedSecretTokens
 from adapters.security.passwords import Argon2Hasher
 from adapters.security.routing import RoutedTokenVerifier
-from adapters.sqlmodel.engine import PoolOptions, create_engine, create_session_factory
+from adapters.sqlmodel.database import Database
+from adapters.sqlmodel.engine import PoolOptions, create_database
 from adapters.sqlmodel.health import DatabaseProbe
 from adapters.sqlmodel.transactions import TransactionPolicy
 from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork, SqlUnitOfWork
@@ -37,7 +38,7 @@ from entrypoints.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _engine(settings: Settings) -> AsyncEngine:
+def _database(settings: Settings) -> Database[Any]:
     pool = PoolOptions(
         size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
@@ -46,9 +47,10 @@ def _engine(settings: Settings) -> AsyncEngine:
         pre_ping=settings.database_pool_pre_ping,
         null_pool=settings.database_null_pool,
     )
-    return create_engine(
+    return create_database(
         settings.database_url,
         pool,
+        policy=_transaction_policy(settings),
         echo=settings.database_echo,
         pooler=settings.database_pooler,
         connect_timeout=settings.database_connect_timeout_seconds,
@@ -60,6 +62,7 @@ def _transaction_policy(settings: Settings) -> TransactionPolicy:
     return TransactionPolicy(
         statement_timeout_ms=settings.database_statement_timeout_ms,
         idle_in_transaction_timeout_ms=settings.database_idle_in_transaction_timeout_ms,
+        pool_timeout_seconds=settings.database_pool_timeout,
     )
 
 
@@ -100,21 +103,14 @@ def _cursor_key(settings: Settings) -> bytes:
 
 
 class Adapters(containers.DeclarativeContainer):
-    """Infrastructure: one engine per process, a session per unit of work."""
+    """Infrastructure: one pooled database per process, a transaction per unit of work."""
 
     settings = providers.Dependency(instance_of=Settings)
 
-    engine = providers.Singleton(_engine, settings)
-    session_factory = providers.Singleton(create_session_factory, engine)
-    transaction_policy = providers.Singleton(_transaction_policy, settings)
-    unit_of_work = providers.Factory(
-        SqlUnitOfWork, session_factory=session_factory, policy=transaction_policy
-    )
-    database_probe = providers.Factory(DatabaseProbe, engine)
-
-    accounts_unit_of_work = providers.Factory(
-        SqlAccountsUnitOfWork, session_factory=session_factory, policy=transaction_policy
-    )
+    database = providers.Singleton(_database, settings)
+    unit_of_work = providers.Factory(SqlUnitOfWork, database=database)
+    accounts_unit_of_work = providers.Factory(SqlAccountsUnitOfWork, database=database)
+    database_probe = providers.Singleton(DatabaseProbe, database)
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidV7Generator)
@@ -127,51 +123,52 @@ class Adapters(containers.DeclarativeContainer):
 
 
 class UseCases(containers.DeclarativeContainer):
-    """One factory per use case; each opens its own unit of work per call."""
+    """One object per use case for the process: they hold no request state, and each call opens its
+    own unit of work."""
 
     adapters = providers.DependenciesContainer()
 
-    create_task = providers.Factory(
+    create_task = providers.Singleton(
         CreateTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
     )
-    create_task_once = providers.Factory(
+    create_task_once = providers.Singleton(
         CreateTaskOnce,
         uow=adapters.unit_of_work.provider,
         clock=adapters.clock,
         ids=adapters.ids,
         ttl=adapters.idempotency_key_ttl,
     )
-    get_task = providers.Factory(GetTask, uow=adapters.unit_of_work.provider)
-    list_tasks = providers.Factory(
+    get_task = providers.Singleton(GetTask, uow=adapters.unit_of_work.provider)
+    list_tasks = providers.Singleton(
         ListTasks, uow=adapters.unit_of_work.provider, cursors=adapters.cursors, clock=adapters.clock
     )
-    update_task = providers.Factory(
+    update_task = providers.Singleton(
         UpdateTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
     )
-    replace_task = providers.Factory(
+    replace_task = providers.Singleton(
         ReplaceTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
     )
-    toggle_task = providers.Factory(
+    toggle_task = providers.Singleton(
         ToggleTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
     )
-    delete_task = providers.Factory(DeleteTask, uow=adapters.unit_of_work.provider)
-    act_on_tasks = providers.Factory(
+    delete_task = providers.Singleton(DeleteTask, uow=adapters.unit_of_work.provider)
+    act_on_tasks = providers.Singleton(
         ActOnTasks, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
     )
-    task_stats = providers.Factory(GetTaskStats, uow=adapters.unit_of_work.provider, clock=adapters.clock)
-    list_tags = providers.Factory(ListTags, uow=adapters.unit_of_work.provider)
+    task_stats = providers.Singleton(GetTaskStats, uow=adapters.unit_of_work.provider, clock=adapters.clock)
+    list_tags = providers.Singleton(ListTags, uow=adapters.unit_of_work.provider)
 
-    register = providers.Factory(
+    register = providers.Singleton(
         Register,
         uow=adapters.accounts_unit_of_work.provider,
         hasher=adapters.passwords,
         clock=adapters.clock,
         ids=adapters.ids,
     )
-    log_in = providers.Factory(
+    log_in = providers.Singleton(
         LogIn, uow=adapters.accounts_unit_of_work.provider, hasher=adapters.passwords, tokens=adapters.tokens
     )
-    current_user = providers.Factory(CurrentUser, uow=adapters.accounts_unit_of_work.provider)
+    current_user = providers.Singleton(CurrentUser, uow=adapters.accounts_unit_of_work.provider)
 
 
 class Container(containers.DeclarativeContainer):

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from adapters.sqlmodel.engine import create_engine, create_session_factory
+from adapters.sqlmodel.engine import create_database
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
 from application.ports import UnitOfWork, UnitOfWorkFactory
 from tests.conftest import BACKENDS
@@ -25,11 +25,10 @@ async def uow_factory(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWor
         yield memory
         return
     database = backend(request, request.param)
-    engine = create_engine(database.url, pooler=database.pooler)
-    sessions = create_session_factory(engine)
+    sql_database = create_database(database.url, pooler=database.pooler)
 
     def sql(owner_id: str) -> UnitOfWork:
-        return SqlUnitOfWork(owner_id, session_factory=sessions)
+        return SqlUnitOfWork(owner_id, database=sql_database)
 
     yield sql
-    await engine.dispose()
+    await sql_database.close()

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.memory import InMemoryAccounts, InMemoryAccountsUnitOfWork
-from adapters.sqlmodel.engine import create_engine, create_session_factory
+from adapters.sqlmodel.engine import create_database
 from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork
 from application.identity import AccountsUnitOfWork, AccountsUnitOfWorkFactory
 from domain.user import User
@@ -24,14 +24,13 @@ async def accounts_uow(request: pytest.FixtureRequest) -> AsyncIterator[Accounts
         yield lambda: InMemoryAccountsUnitOfWork(accounts)
         return
     database = backend(request, request.param)
-    engine = create_engine(database.url, pooler=database.pooler)
-    sessions = create_session_factory(engine)
+    sql_database = create_database(database.url, pooler=database.pooler)
 
     def sql() -> AccountsUnitOfWork:
-        return SqlAccountsUnitOfWork(session_factory=sessions)
+        return SqlAccountsUnitOfWork(database=sql_database)
 
     yield sql
-    await engine.dispose()
+    await sql_database.close()
 
 
 def a_user(email: str) -> User:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sqlmodel.engine import create_engine, create_session_factory
+from adapters.sqlmodel.database import Database
+from adapters.sqlmodel.engine import create_database
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
 from application.errors import TransientConflict
 from domain.task import Task
@@ -18,26 +19,25 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(postgres_url)
-    yield engine
-    await engine.dispose()
+async def database(postgres_url: str) -> AsyncIterator[Database[Any]]:
+    database = create_database(postgres_url)
+    yield database
+    await database.close()
 
 
 async def test_two_units_of_work_locking_two_tasks_in_opposite_orders_end_with_one_transient_conflict(
-    engine: AsyncEngine,
+    database: Database[Any],
 ) -> None:
     owner = new_owner()
     first, second = a_task(owner, title="first"), a_task(owner, title="second")
-    sessions = create_session_factory(engine)
-    async with SqlUnitOfWork(owner, session_factory=sessions) as uow:
+    async with SqlUnitOfWork(owner, database=database) as uow:
         await uow.tasks.add(first)
         await uow.tasks.add(second)
         await uow.commit()
     both_hold_one = asyncio.Barrier(2)
 
     async def lock(one: Task, other: Task) -> str:
-        async with SqlUnitOfWork(owner, session_factory=sessions) as uow:
+        async with SqlUnitOfWork(owner, database=database) as uow:
             await uow.tasks.get(one.id, for_update=True)
             await both_hold_one.wait()
             await uow.tasks.get(other.id, for_update=True)

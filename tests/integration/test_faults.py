@@ -17,7 +17,6 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from adapters.sqlmodel.transactions import TransactionPolicy
@@ -63,7 +62,7 @@ def assert_unavailable(response: httpx.Response, proxy: TcpProxy) -> None:
 
 
 def pool_checked_out(app: FastAPI) -> int:
-    return int(app.state.container.adapters.engine().pool.checkedout())
+    return int(app.state.container.adapters.database().checked_out)
 
 
 async def titles(client: httpx.AsyncClient, owner: dict[str, str]) -> list[str]:
@@ -394,19 +393,19 @@ async def test_while_the_database_hangs_with_default_settings_a_route_answers_50
 async def test_a_connection_lost_in_the_middle_of_a_transaction_answers_503_and_changes_nothing(
     app: FastAPI, proxy: TcpProxy, owner: dict[str, str]
 ) -> None:
-    engine = app.state.container.adapters.engine()
+    database = app.state.container.adapters.database()
 
-    def cut_before_the_update(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def cut_before_the_update(statement: str, _arguments: Any) -> None:
         if statement.lstrip().startswith("UPDATE tasks"):
             proxy.cut()  # after BEGIN and the row lock, before the write reaches the server
 
     async with running(app) as client:
         task = await create_task(client, owner, title="Unchanged")
-        event.listen(engine.sync_engine, "before_cursor_execute", cut_before_the_update)
+        database.listeners.append(cut_before_the_update)
         try:
             response = await client.patch(task_url(task["id"]), json={"title": "Changed"}, headers=owner)
         finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", cut_before_the_update)
+            database.listeners.remove(cut_before_the_update)
 
         after = await client.get(task_url(task["id"]), headers=owner)
         checked_out = pool_checked_out(app)

@@ -7,9 +7,10 @@ import logging
 import uuid
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import literal_column, select
 
-from adapters.sqlmodel.engine import PoolOptions, create_engine
+from adapters.sqlmodel.engine import PoolOptions, create_database
+from adapters.sqlmodel.statements import Statement
 from entrypoints.http.app import create_app
 from entrypoints.observability import configure_logging
 from tests.support.app import auth, running, test_settings
@@ -45,16 +46,17 @@ async def test_every_request_is_logged_with_method_path_status_duration_and_requ
 async def test_a_statement_slower_than_the_threshold_is_logged_with_its_duration(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine = create_engine(sqlite_url, PoolOptions(null_pool=True), slow_statement_ms=0)
-    quick = create_engine(sqlite_url, PoolOptions(null_pool=True), slow_statement_ms=60_000)
+    slow = create_database(sqlite_url, PoolOptions(null_pool=True), slow_statement_ms=0)
+    quick = create_database(sqlite_url, PoolOptions(null_pool=True), slow_statement_ms=60_000)
     caplog.set_level(logging.WARNING, logger="tasks.sql.slow")
 
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT 'slow one'"))
-    async with quick.connect() as connection:
-        await connection.execute(text("SELECT 'quick one'"))
-    await engine.dispose()
-    await quick.dispose()
+    for database, said in ((slow, "'slow one'"), (quick, "'quick one'")):
+        transaction = await database.begin("someone")
+        try:
+            await transaction.fetch(Statement(select(literal_column(said).label("said"))))
+        finally:
+            await database.end(transaction)
+        await database.close()
 
     messages = [record.getMessage() for record in caplog.records if record.name == "tasks.sql.slow"]
     assert any("SELECT 'slow one'" in message and "ms" in message for message in messages)

@@ -12,13 +12,14 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Integer, text
 
-from adapters.sqlmodel.engine import create_engine
+from adapters.sqlmodel.database import Database, Transaction
+from adapters.sqlmodel.engine import PoolOptions, create_database
+from adapters.sqlmodel.statements import Statement
 from entrypoints.http.app import create_app
 from tests.support.app import auth, running, test_settings
 from tests.support.builders import new_owner
@@ -27,26 +28,46 @@ from tests.support.pgbouncer import POOL_SIZE, PgBouncer
 pytestmark = pytest.mark.postgres
 
 TASKS = "/api/v1/tasks"
+_SERVER_PID = Statement(text("SELECT pg_backend_pid() AS pid").columns(pid=Integer))
+_PLUS_ONE = Statement(text("SELECT CAST(:n AS integer) + 1 AS m").columns(m=Integer))
+# One client connection each: two transactions in a row of one of them use the same client connection.
+_ONE_CONNECTION = PoolOptions(size=1, max_overflow=0)
 
 
-async def _server_pid(connection: AsyncConnection) -> int:
+async def _server_pid(transaction: Transaction[Any]) -> int:
     """The PostgreSQL backend serving this transaction; the same statement text every time."""
-    return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+    row = await transaction.fetch_one(_SERVER_PID)
+    assert row is not None
+    return int(row["pid"])
+
+
+async def _committed_server_pid(database: Database[Any]) -> int:
+    transaction = await database.begin(new_owner())
+    try:
+        pid = await _server_pid(transaction)
+        await transaction.commit()
+    finally:
+        await database.end(transaction)
+    return pid
 
 
 @pytest.fixture
-async def pooled_engine(pgbouncer_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(pgbouncer_url, pooler="transaction")
-    yield engine
-    await engine.dispose()
+async def pooled(pgbouncer_url: str) -> AsyncIterator[tuple[Database[Any], Database[Any]]]:
+    mine = create_database(pgbouncer_url, _ONE_CONNECTION, pooler="transaction")
+    other = create_database(pgbouncer_url, _ONE_CONNECTION, pooler="transaction")
+    yield mine, other
+    await mine.close()
+    await other.close()
 
 
 @pytest.fixture
-async def unprepared_engine(pgbouncer_url: str) -> AsyncIterator[AsyncEngine]:
-    """The engine as it is built for a direct connection: asyncpg's statement caches on."""
-    engine = create_engine(pgbouncer_url, pooler="none")
-    yield engine
-    await engine.dispose()
+async def unprepared(pgbouncer_url: str) -> AsyncIterator[tuple[Database[Any], Database[Any]]]:
+    """The database as it is built for a direct connection: asyncpg's statement cache on."""
+    mine = create_database(pgbouncer_url, _ONE_CONNECTION, pooler="none")
+    other = create_database(pgbouncer_url, _ONE_CONNECTION, pooler="none")
+    yield mine, other
+    await mine.close()
+    await other.close()
 
 
 def test_the_pooler_runs_in_transaction_mode_with_a_pool_of_five(pgbouncer: PgBouncer) -> None:
@@ -58,55 +79,64 @@ def test_the_pooler_runs_in_transaction_mode_with_a_pool_of_five(pgbouncer: PgBo
 
 
 async def test_two_transactions_on_one_connection_can_land_on_different_server_connections(
-    pooled_engine: AsyncEngine,
+    pooled: tuple[Database[Any], Database[Any]],
 ) -> None:
-    async with pooled_engine.connect() as mine, pooled_engine.connect() as other:
-        first = await _server_pid(mine)
-        await mine.commit()
-        # PgBouncer hands the server connection just released to the next transaction (LIFO);
-        # `other` keeps it in an open transaction, so `mine` must be given another one.
-        held = await _server_pid(other)
-        second = await _server_pid(mine)
-        await mine.commit()
-        await other.rollback()
+    mine, other = pooled
+
+    first = await _committed_server_pid(mine)
+    # PgBouncer hands the server connection just released to the next transaction (LIFO);
+    # `other` keeps it in an open transaction, so `mine` must be given another one.
+    holding = await other.begin(new_owner())
+    try:
+        held = await _server_pid(holding)
+        second = await _committed_server_pid(mine)
+    finally:
+        await other.end(holding)
 
     assert held == first
     assert second != first
 
 
 async def test_without_the_pooler_settings_a_cached_prepared_statement_is_missing_on_the_next_server(
-    unprepared_engine: AsyncEngine,
+    unprepared: tuple[Database[Any], Database[Any]],
 ) -> None:
     """The failure Neon users meet (asyncpg #1058): the control for the test above."""
-    async with unprepared_engine.connect() as mine, unprepared_engine.connect() as other:
-        await _server_pid(mine)  # prepared, and cached, on the first server connection
-        await mine.commit()
-        await _server_pid(other)  # holds that server connection in an open transaction
-        with pytest.raises(DBAPIError) as raised:
-            await _server_pid(mine)  # the cached statement's name, sent to another server
-        await other.rollback()
+    mine, other = unprepared
+
+    await _committed_server_pid(mine)  # prepared, and cached, on the first server connection
+    holding = await other.begin(new_owner())  # holds that server connection in an open transaction
+    try:
+        with pytest.raises(asyncpg.PostgresError) as raised:
+            await _committed_server_pid(mine)  # the cached statements' names, sent to another server
+    finally:
+        await other.end(holding)
 
     assert "prepared statement" in str(raised.value)
     assert "does not exist" in str(raised.value)
 
 
-async def _concurrent_transactions(engine: AsyncEngine, count: int) -> list[BaseException]:
-    """`count` short transactions at once over the engine's pool; what each one raised, if anything."""
+async def _concurrent_transactions(database: Database[Any], count: int) -> list[BaseException]:
+    """`count` short transactions at once over the database's pool; what each one raised, if anything."""
 
-    async def transaction(n: int) -> None:
-        async with engine.begin() as connection:
-            await _server_pid(connection)
-            value = await connection.execute(text("SELECT CAST(:n AS integer) + 1"), {"n": n})
-            assert value.scalar_one() == n + 1
+    async def one(n: int) -> None:
+        transaction = await database.begin(new_owner())
+        try:
+            await _server_pid(transaction)
+            assert await transaction.fetch(_PLUS_ONE, {"n": n}) == [{"m": n + 1}]
+            await transaction.commit()
+        finally:
+            await database.end(transaction)
 
-    results = await asyncio.gather(*(transaction(n) for n in range(count)), return_exceptions=True)
+    results = await asyncio.gather(*(one(n) for n in range(count)), return_exceptions=True)
     return [result for result in results if isinstance(result, BaseException)]
 
 
-async def test_two_hundred_concurrent_transactions_through_the_pooler_all_succeed(
-    pooled_engine: AsyncEngine,
-) -> None:
-    assert await _concurrent_transactions(pooled_engine, 200) == []
+async def test_two_hundred_concurrent_transactions_through_the_pooler_all_succeed(pgbouncer_url: str) -> None:
+    database = create_database(pgbouncer_url, pooler="transaction")
+    try:
+        assert await _concurrent_transactions(database, 200) == []
+    finally:
+        await database.close()
 
 
 async def _mixed_requests(client: httpx.AsyncClient, count: int) -> tuple[Counter[str], list[str]]:

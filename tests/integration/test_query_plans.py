@@ -13,17 +13,18 @@ import asyncio
 import json
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import event, insert, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.sqlmodel.engine import create_engine, create_session_factory
+from adapters.sqlmodel.database import Database
+from adapters.sqlmodel.engine import create_database
 from adapters.sqlmodel.tables import tasks_table
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
 from application.queries import PagePosition, TaskFilter
@@ -101,30 +102,30 @@ def seeded(postgres_url: str) -> str:
 
 
 @contextmanager
-def capturing(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
-    """The SELECTs on tasks the engine runs, each with its parameters as the driver gets them."""
+def capturing(database: Database[Any]) -> Iterator[list[tuple[str, Any]]]:
+    """The SELECTs on tasks the database runs, each with its parameters as the driver gets them."""
     captured: list[tuple[str, Any]] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+    def record(statement: str, parameters: Sequence[Any]) -> None:
         if statement.lstrip().upper().startswith("SELECT") and "FROM tasks" in statement:
             captured.append((statement, parameters))
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    database.listeners.append(record)
     try:
         yield captured
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        database.listeners.remove(record)
 
 
 async def _issued(url: str, wanted: TaskFilter) -> tuple[str, Any]:
     """The one statement the repository issues for `wanted`, with its parameters."""
-    engine = create_engine(url)
+    database = create_database(url)
     try:
-        with capturing(engine) as captured:
-            async with SqlUnitOfWork(TARGET, session_factory=create_session_factory(engine)) as uow:
+        with capturing(database) as captured:
+            async with SqlUnitOfWork(TARGET, database=database) as uow:
                 found = await uow.tasks.find(wanted)
     finally:
-        await engine.dispose()
+        await database.close()
     assert len(found) == wanted.limit
     assert len(captured) == 1, captured
     return captured[0]

@@ -6,15 +6,16 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sqlmodel.engine import PoolOptions, create_engine, create_session_factory
+from adapters.sqlmodel.database import Database
+from adapters.sqlmodel.engine import PoolOptions, create_database, create_engine
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
 from application.idempotency import IdempotentCreation, request_hash
 from domain.task import Task
@@ -59,65 +60,77 @@ def app_role_url(postgres_url: str) -> Iterator[str]:
 
 @pytest.fixture
 async def engine(app_role_url: str) -> AsyncIterator[AsyncEngine]:
+    """A plain connection as the ordinary role, outside any unit of work."""
     engine = create_engine(app_role_url, PoolOptions(null_pool=True))
     yield engine
     await engine.dispose()
 
 
-async def _stored(engine: AsyncEngine, *tasks: Task) -> None:
-    sessions = create_session_factory(engine)
+@pytest.fixture
+async def database(app_role_url: str) -> AsyncIterator[Database[Any]]:
+    """The service's own database adapter, connected as the ordinary role."""
+    database = create_database(app_role_url, PoolOptions(null_pool=True))
+    yield database
+    await database.close()
+
+
+async def _stored(database: Database[Any], *tasks: Task) -> None:
     for task in tasks:
-        async with SqlUnitOfWork(task.owner_id, session_factory=sessions) as uow:
+        async with SqlUnitOfWork(task.owner_id, database=database) as uow:
             await uow.tasks.add(task)
             await uow.commit()
 
 
 async def test_an_unscoped_select_in_one_owners_transaction_sees_only_that_owners_rows(
-    engine: AsyncEngine,
+    database: Database[Any],
 ) -> None:
     alice, bob = new_owner(), new_owner()
-    await _stored(engine, a_task(alice), a_task(alice), a_task(bob))
+    await _stored(database, a_task(alice), a_task(alice), a_task(bob))
 
-    async with SqlUnitOfWork(alice, session_factory=create_session_factory(engine)) as uow:
+    async with SqlUnitOfWork(alice, database=database) as uow:
         # Deliberately no owner filter: only the policy stands between alice and bob's row.
-        owners = (await uow._session.execute(text("SELECT user_id FROM tasks"))).scalars().all()
+        owners = [
+            row["user_id"] for row in await uow._transaction.connection.fetch("SELECT user_id FROM tasks")
+        ]
 
     assert owners == [alice, alice]
 
 
 async def test_an_unscoped_update_in_one_owners_transaction_touches_none_of_another_owners_rows(
-    engine: AsyncEngine,
+    database: Database[Any],
 ) -> None:
     alice, bob = new_owner(), new_owner()
     bobs = a_task(bob, title="bob's own")
-    await _stored(engine, a_task(alice), bobs)
+    await _stored(database, a_task(alice), bobs)
 
-    async with SqlUnitOfWork(alice, session_factory=create_session_factory(engine)) as uow:
-        result = await uow._session.execute(text("UPDATE tasks SET title = 'hijacked'"))
+    async with SqlUnitOfWork(alice, database=database) as uow:
+        status = await uow._transaction.connection.execute("UPDATE tasks SET title = 'hijacked'")
         await uow.commit()
 
-    assert result.rowcount == 1  # type: ignore[attr-defined]
-    async with SqlUnitOfWork(bob, session_factory=create_session_factory(engine)) as uow:
+    assert status == "UPDATE 1"
+    async with SqlUnitOfWork(bob, database=database) as uow:
         assert (await uow.tasks.get(bobs.id)) == bobs
 
 
 async def test_a_row_for_another_owner_cannot_be_written_in_one_owners_transaction(
-    engine: AsyncEngine,
+    database: Database[Any],
 ) -> None:
     alice, bob = new_owner(), new_owner()
     forged = a_task(bob)
 
-    with pytest.raises(DBAPIError, match="row-level security"):
-        async with SqlUnitOfWork(alice, session_factory=create_session_factory(engine)) as uow:
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        async with SqlUnitOfWork(alice, database=database) as uow:
             # Bypass the repository's own owner check, as a bug in an adapter might.
             await uow.tasks._add(forged)
 
-    async with SqlUnitOfWork(bob, session_factory=create_session_factory(engine)) as uow:
+    async with SqlUnitOfWork(bob, database=database) as uow:
         assert await uow.tasks.get(forged.id) is None
 
 
-async def test_a_connection_with_no_owner_set_sees_no_rows(engine: AsyncEngine) -> None:
-    await _stored(engine, a_task(new_owner()))
+async def test_a_connection_with_no_owner_set_sees_no_rows(
+    engine: AsyncEngine, database: Database[Any]
+) -> None:
+    await _stored(database, a_task(new_owner()))
 
     async with engine.connect() as connection:
         count = (await connection.execute(text("SELECT count(*) FROM tasks"))).scalar_one()
@@ -172,19 +185,21 @@ def _creation(task: Task, key: str) -> IdempotentCreation:
     )
 
 
-async def test_idempotency_keys_are_walled_off_per_owner_like_tasks(engine: AsyncEngine) -> None:
+async def test_idempotency_keys_are_walled_off_per_owner_like_tasks(
+    engine: AsyncEngine, database: Database[Any]
+) -> None:
     alice, bob = new_owner(), new_owner()
-    sessions = create_session_factory(engine)
     for owner in (alice, bob):
-        async with SqlUnitOfWork(owner, session_factory=sessions) as uow:
+        async with SqlUnitOfWork(owner, database=database) as uow:
             await uow.idempotency_keys.claim(_creation(a_task(owner), "shared"))
             await uow.commit()
 
-    async with SqlUnitOfWork(alice, session_factory=sessions) as uow:
+    async with SqlUnitOfWork(alice, database=database) as uow:
         # Deliberately no owner filter: only the policy stands between alice and bob's key.
-        owners = (await uow._session.execute(text("SELECT user_id FROM idempotency_keys"))).scalars().all()
-    with pytest.raises(DBAPIError, match="row-level security"):
-        async with SqlUnitOfWork(alice, session_factory=sessions) as uow:
+        rows = await uow._transaction.connection.fetch("SELECT user_id FROM idempotency_keys")
+        owners = [row["user_id"] for row in rows]
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        async with SqlUnitOfWork(alice, database=database) as uow:
             # Bypass the repository's own owner check, as a bug in an adapter might.
             await uow.idempotency_keys._claim(bob, _creation(a_task(bob), "forged"))
     async with engine.connect() as connection:

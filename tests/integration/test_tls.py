@@ -1,4 +1,4 @@
-"""URLs with `sslmode`, as Neon prints them, really encrypt (or verify) through the service's engine.
+"""URLs with `sslmode`, as Neon prints them, really encrypt (or verify) through the service's database.
 
 Needs the test PostgreSQL with `ssl = on` and a self-signed certificate: `.ci/enable-postgres-tls`
 sets that up (CI runs it from .ci/run; `make test` leaves a developer's server alone).
@@ -12,16 +12,18 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Boolean, text
 from sqlalchemy.engine import make_url
 
-from adapters.sqlmodel.engine import create_engine
+from adapters.sqlmodel.engine import create_database
+from adapters.sqlmodel.statements import Statement
 from tests.support.databases import IN_CI, asyncpg_dsn
 
 pytestmark = pytest.mark.postgres
 
 ENABLE = ".ci/enable-postgres-tls"
 _ANSWER_WITHIN_S = 15.0
+_ENCRYPTED = Statement(text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").columns(ssl=Boolean))
 
 
 async def _server_ssl(url: str) -> str:
@@ -48,14 +50,19 @@ def _url(database: str, query: str) -> str:
 
 
 async def _encrypted(url: str) -> bool:
-    """Whether the engine's connection for `url` is encrypted, as the server sees it."""
-    engine = create_engine(url)
+    """Whether the service's connection for `url` is encrypted, as the server sees it."""
+    database = create_database(url)
     try:
-        async with asyncio.timeout(_ANSWER_WITHIN_S), engine.connect() as connection:
-            statement = text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
-            return bool((await connection.execute(statement)).scalar_one())
+        async with asyncio.timeout(_ANSWER_WITHIN_S):
+            transaction = await database.begin("someone")
+            try:
+                row = await transaction.fetch_one(_ENCRYPTED)
+            finally:
+                await database.end(transaction)
     finally:
-        await engine.dispose()
+        await database.close()
+    assert row is not None
+    return bool(row["ssl"])
 
 
 async def test_a_url_with_sslmode_require_connects_over_tls(database: str) -> None:

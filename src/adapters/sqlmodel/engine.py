@@ -1,21 +1,24 @@
-"""Build the async engine for a database URL, with each backend's settings."""
+"""Build what talks to the database for a URL: the service's Database (driver connections, pooled),
+and a SQLAlchemy engine for migrations and administration."""
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from adapters.sqlmodel.database import Database
+from adapters.sqlmodel.postgres import PostgresDatabase
+from adapters.sqlmodel.sqlite import PRAGMAS, SqliteDatabase
+from adapters.sqlmodel.transactions import TransactionPolicy
 from adapters.sqlmodel.urls import database_target
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
-slow_log = logging.getLogger("tasks.sql.slow")
+echo_log = logging.getLogger("tasks.sql")
 
 # Behind PgBouncer in transaction mode each transaction may land on another server connection,
 # so prepared statements must not outlive their use, nor clash by name (SQLAlchemy's asyncpg
@@ -41,6 +44,64 @@ class PoolOptions:
 Pooler = Literal["auto", "transaction", "none"]
 
 
+def create_database(
+    url: str,
+    pool: PoolOptions | None = None,
+    *,
+    policy: TransactionPolicy | None = None,
+    pooler: Pooler = "auto",
+    connect_timeout: float = 5.0,
+    slow_statement_ms: float | None = None,
+    echo: bool = False,
+) -> Database[Any]:
+    """The service's database for `url`; nothing connects until the first unit of work."""
+    _quiet_data_loggers()
+    database = _database(url, pool, policy, pooler, connect_timeout, slow_statement_ms)
+    if echo:  # the statements, never their values
+        database.listeners.append(lambda sql, _: echo_log.info("%s", " ".join(sql.split())))
+    return database
+
+
+def _database(
+    url: str,
+    pool: PoolOptions | None,
+    policy: TransactionPolicy | None,
+    pooler: Pooler,
+    connect_timeout: float,
+    slow_statement_ms: float | None,
+) -> Database[Any]:
+    pool = pool or PoolOptions()
+    policy = policy or TransactionPolicy(pool_timeout_seconds=pool.timeout)
+    target = database_target(url)
+    if target.is_sqlite:
+        return SqliteDatabase(
+            target.url.database or ":memory:",
+            policy,
+            size=pool.size + pool.max_overflow,
+            keep_connections=not pool.null_pool,
+            slow_statement_ms=slow_statement_ms,
+        )
+    connect_args = {
+        "host": target.url.host,
+        "port": target.url.port,
+        "user": target.url.username,
+        "password": target.url.password,
+        "database": target.url.database,
+        "timeout": connect_timeout,  # asyncpg's own default is 60 s
+        **target.connect_args,
+    }
+    return PostgresDatabase(
+        connect_args,
+        policy,
+        size=pool.size + pool.max_overflow,
+        inactive_lifetime=pool.recycle,
+        keep_connections=not pool.null_pool,
+        pooled=pooler == "transaction" or (pooler == "auto" and target.looks_pooled),
+        pre_ping=pool.pre_ping,
+        slow_statement_ms=slow_statement_ms,
+    )
+
+
 def create_engine(
     url: str,
     pool: PoolOptions | None = None,
@@ -48,10 +109,10 @@ def create_engine(
     echo: bool = False,
     pooler: Pooler = "auto",
     connect_timeout: float = 5.0,
-    slow_statement_ms: float | None = None,
 ) -> AsyncEngine:
-    """The engine for `url`; `pooler` says whether a transaction-mode PgBouncer sits in front
-    (`auto`: when the host looks like Neon's `-pooler` endpoint)."""
+    """A SQLAlchemy engine for `url`, for migrations and administration; `pooler` says whether a
+    transaction-mode PgBouncer sits in front (`auto`: when the host looks like Neon's `-pooler`
+    endpoint)."""
     pool = pool or PoolOptions()
     target = database_target(url)
     connect_args = dict(target.connect_args)
@@ -74,38 +135,7 @@ def create_engine(
     engine = create_async_engine(target.url, connect_args=connect_args, **options)
     if target.is_sqlite:
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
-    if slow_statement_ms is not None:
-        _log_slow_statements(engine, slow_statement_ms)
     return engine
-
-
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-def _log_slow_statements(engine: AsyncEngine, threshold_ms: float) -> None:
-    """Log each statement that takes longer than the threshold, with its time (never its values)."""
-
-    # The start is kept on the statement's own execution context, which dies with it (even on error).
-    def started(
-        _conn: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
-    ) -> None:
-        context.tasks_started = time.perf_counter()
-
-    def finished(
-        _conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
-    ) -> None:
-        elapsed_ms = (time.perf_counter() - context.tasks_started) * 1000
-        if elapsed_ms >= threshold_ms:
-            slow_log.warning(
-                "slow statement: %.1fms: %s",
-                elapsed_ms,
-                " ".join(statement.split()),
-                extra={"duration_ms": round(elapsed_ms, 1)},
-            )
-
-    event.listen(engine.sync_engine, "before_cursor_execute", started)
-    event.listen(engine.sync_engine, "after_cursor_execute", finished)
 
 
 def _quiet_data_loggers() -> None:
@@ -117,10 +147,7 @@ def _quiet_data_loggers() -> None:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers run beside a writer; busy_timeout waits for a lock instead of failing."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()

@@ -7,11 +7,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.dml import Insert
 
+from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.mappers import utc
+from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.tables import idempotency_keys_table
 from application.idempotency import IdempotencyKeys, IdempotentCreation
 from domain.task import Priority, Recurrence, Task
@@ -20,32 +23,40 @@ _k = idempotency_keys_table.c
 _TAKEN_OVER = ("request_hash", "task_id", "task_snapshot", "created_at", "expires_at")
 
 
+def _claim(dialect: Dialect) -> Insert:
+    """INSERT ... ON CONFLICT DO UPDATE ... WHERE expired, RETURNING: one statement that takes a
+    new key, takes over an expired one, or leaves a live one alone (and returns nothing)."""
+    upsert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(idempotency_keys_table)
+    return upsert.on_conflict_do_update(
+        index_elements=[_k.user_id, _k.key],
+        set_={name: upsert.excluded[name] for name in _TAKEN_OVER},
+        where=_k.expires_at <= bindparam("claimed_at", type_=_k.expires_at.type),
+    ).returning(_k.key)
+
+
+_CLAIM = Statement(_claim)
+_HOLDER = Statement(
+    select(idempotency_keys_table).where(_k.user_id == bindparam("owner"), _k.key == bindparam("wanted_key"))
+)
+
+
 class SqlIdempotencyKeys(IdempotencyKeys):
-    def __init__(self, owner_id: str, session: AsyncSession) -> None:
+    def __init__(self, owner_id: str, transaction: Transaction[Any]) -> None:
         super().__init__(owner_id)
-        self._session = session
+        self._transaction = transaction
 
     async def _claim(self, owner_id: str, creation: IdempotentCreation) -> IdempotentCreation | None:
-        """INSERT ... ON CONFLICT DO UPDATE ... WHERE expired, RETURNING: one statement that takes a
-        new key, takes over an expired one, or leaves a live one alone (and returns nothing).
-
-        On PostgreSQL a claim that meets another transaction's uncommitted row on the unique index
+        """On PostgreSQL a claim that meets another transaction's uncommitted row on the unique index
         waits for it: after a commit it sees the winner's row, after a rollback it inserts its own.
         SQLite has one writer at a time, so the same holds there. The row is then read in a fresh
         statement, which (at READ COMMITTED) sees the winner's commit.
         """
-        dialect = (await self._session.connection()).dialect.name
-        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(idempotency_keys_table)
-        upsert = upsert.values(_creation_to_row(owner_id, creation))
-        statement = upsert.on_conflict_do_update(
-            index_elements=[_k.user_id, _k.key],
-            set_={name: upsert.excluded[name] for name in _TAKEN_OVER},
-            where=_k.expires_at <= creation.created_at,
-        ).returning(_k.key)
-        if (await self._session.execute(statement)).first() is not None:
+        values = {**_creation_to_row(owner_id, creation), "claimed_at": creation.created_at}
+        if await self._transaction.fetch(_CLAIM, values):
             return None
-        holder = select(idempotency_keys_table).where(_k.user_id == owner_id, _k.key == creation.key)
-        return _row_to_creation((await self._session.execute(holder)).mappings().one())
+        row = await self._transaction.fetch_one(_HOLDER, {"owner": owner_id, "wanted_key": creation.key})
+        assert row is not None  # the conflict was with this very row, which is never deleted
+        return _row_to_creation(row)
 
 
 def _creation_to_row(owner_id: str, creation: IdempotentCreation) -> dict[str, Any]:

@@ -1,45 +1,35 @@
-"""Units of work over one AsyncSession: the owner-scoped tasks one, and the accounts one."""
+"""Units of work over one database transaction: the owner-scoped tasks one, and the accounts one."""
 
 from __future__ import annotations
 
-import asyncio
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from adapters.sqlmodel.database import Database, Transaction
 from adapters.sqlmodel.idempotency import SqlIdempotencyKeys
 from adapters.sqlmodel.repository import SqlTaskRepository
-from adapters.sqlmodel.transactions import TransactionPolicy, begin, translated
+from adapters.sqlmodel.transactions import translated
 from adapters.sqlmodel.users import SqlUserRepository
 from application.identity import AccountsUnitOfWork
 from application.ports import AbstractUnitOfWork, UnitOfWork
 
 
-class _SessionUnitOfWork(AbstractUnitOfWork):
-    """Opens a session and its transaction on entry, hands the session to the repositories,
-    turns database failures into the application's words, and always closes the session."""
+class _TransactionUnitOfWork(AbstractUnitOfWork):
+    """Opens the transaction on entry, hands it to the repositories, turns database failures into the
+    application's words, and always gives the connection back."""
 
     _owner_id: str | None = None
 
-    def __init__(
-        self, *, session_factory: async_sessionmaker[AsyncSession], policy: TransactionPolicy | None = None
-    ) -> None:
-        self._session_factory = session_factory
-        self._policy = policy or TransactionPolicy()
+    def __init__(self, *, database: Database[Any]) -> None:
+        self._database = database
 
-    def _bind(self, session: AsyncSession) -> None:
+    def _bind(self, transaction: Transaction[Any]) -> None:
         raise NotImplementedError
 
     async def __aenter__(self) -> Self:
-        self._session = self._session_factory()
-        try:
-            await begin(self._session, self._owner_id, self._policy)
-        except BaseException:
-            await _close(self._session)
-            raise
-        self._bind(self._session)
-        return await super().__aenter__()
+        self._transaction = await self._database.begin(self._owner_id)
+        self._bind(self._transaction)
+        return self
 
     async def __aexit__(
         self,
@@ -48,41 +38,36 @@ class _SessionUnitOfWork(AbstractUnitOfWork):
         traceback: TracebackType | None,
     ) -> None:
         try:
-            await super().__aexit__(exc_type, exc, traceback)
+            if exc is None:
+                await self.rollback()  # nothing when the use case committed
+        except Exception as error:
+            failure = translated(error)
+            if failure is error:
+                raise
+            raise failure from error
         finally:
-            await _close(self._session)
-        if exc is not None and translated(exc) is not exc:
-            raise translated(exc) from exc
+            # After an error or a cancellation this rolls back, shielded from further cancellation.
+            await self._database.end(self._transaction)
+        if exc is not None and (failure := translated(exc)) is not exc:
+            raise failure from exc
 
     async def commit(self) -> None:
-        await self._session.commit()
+        await self._transaction.commit()
 
     async def rollback(self) -> None:
-        await self._session.rollback()
+        await self._transaction.rollback()
 
 
-class SqlUnitOfWork(_SessionUnitOfWork, UnitOfWork):
-    def __init__(
-        self,
-        owner_id: str,
-        *,
-        session_factory: async_sessionmaker[AsyncSession],
-        policy: TransactionPolicy | None = None,
-    ) -> None:
-        super().__init__(session_factory=session_factory, policy=policy)
+class SqlUnitOfWork(_TransactionUnitOfWork, UnitOfWork):
+    def __init__(self, owner_id: str, *, database: Database[Any]) -> None:
+        super().__init__(database=database)
         self._owner_id = self._owner = owner_id
 
-    def _bind(self, session: AsyncSession) -> None:
-        self.tasks = SqlTaskRepository(self._owner, session)
-        self.idempotency_keys = SqlIdempotencyKeys(self._owner, session)
+    def _bind(self, transaction: Transaction[Any]) -> None:
+        self.tasks = SqlTaskRepository(self._owner, transaction)
+        self.idempotency_keys = SqlIdempotencyKeys(self._owner, transaction)
 
 
-class SqlAccountsUnitOfWork(_SessionUnitOfWork, AccountsUnitOfWork):
-    def _bind(self, session: AsyncSession) -> None:
-        self.users = SqlUserRepository(session)
-
-
-async def _close(session: AsyncSession) -> None:
-    """Close even when the request is being cancelled: an abandoned close would leave the
-    connection checked out, or idle in transaction on the server."""
-    await asyncio.shield(session.close())
+class SqlAccountsUnitOfWork(_TransactionUnitOfWork, AccountsUnitOfWork):
+    def _bind(self, transaction: Transaction[Any]) -> None:
+        self.users = SqlUserRepository(transaction)

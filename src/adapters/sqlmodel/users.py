@@ -1,24 +1,29 @@
 """The accounts repository over SQL."""
 
+import sqlite3
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
+from sqlalchemy import bindparam, insert, select
 
+from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.mappers import utc
+from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.tables import users_table
 from application.identity import UserRepository
 from domain.user import User, email_key
 
 _u = users_table.c
 _SELECT = select(_u.id, _u.email, _u.name, _u.password_hash, _u.created_at)
+_INSERT = Statement(insert(users_table))
+_BY_ID = Statement(_SELECT.where(_u.id == bindparam("user_id")))
+_BY_EMAIL = Statement(_SELECT.where(_u.email_key == bindparam("wanted")))
 
 
 class SqlUserRepository(UserRepository):
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, transaction: Transaction[Any]) -> None:
+        self._transaction = transaction
 
     async def add(self, user: User) -> bool:
         row = {
@@ -29,14 +34,13 @@ class SqlUserRepository(UserRepository):
             "password_hash": user.password_hash,
             "created_at": user.created_at,
         }
-        # Look first, so the usual refusal leaves the transaction usable. No savepoint: under
-        # pysqlite's transaction handling a SAVEPOINT can open, and its RELEASE commit, the whole
-        # transaction. The unique key still settles a race, failing the insert.
+        # Look first, so the usual refusal leaves the transaction usable. The unique key still
+        # settles a race, failing the insert (and with it this unit of work).
         if await self.get_by_email(user.email) is not None:
             return False
         try:
-            await self._session.execute(insert(users_table), row)
-        except IntegrityError:
+            await self._transaction.execute(_INSERT, row)
+        except (asyncpg.UniqueViolationError, sqlite3.IntegrityError):
             return False
         return True
 
@@ -45,13 +49,13 @@ class SqlUserRepository(UserRepository):
             key = UUID(user_id)
         except ValueError:
             return None  # an external identity's subject: no local account has it
-        return await self._one(_SELECT.where(_u.id == key))
+        return await self._one(_BY_ID, {"user_id": key})
 
     async def get_by_email(self, email: str) -> User | None:
-        return await self._one(_SELECT.where(_u.email_key == email_key(email)))
+        return await self._one(_BY_EMAIL, {"wanted": email_key(email)})
 
-    async def _one(self, statement: Any) -> User | None:
-        row = (await self._session.execute(statement)).mappings().one_or_none()
+    async def _one(self, statement: Statement, values: dict[str, Any]) -> User | None:
+        row = await self._transaction.fetch_one(statement, values)
         if row is None:
             return None
         return User(

@@ -28,14 +28,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        engine = container.adapters.engine()  # made at start-up, never at import
+        database = container.adapters.database()  # made at start-up, never at import
         try:
             yield
         finally:
             jwks = container.adapters.jwks()
             if jwks is not None:
                 await jwks.aclose()
-            await engine.dispose()
+            await database.close()
 
     app = FastAPI(
         title="tasks-service",

@@ -1,0 +1,108 @@
+"""SQLAlchemy Core statements compiled once per dialect, run on the driver connection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import JSON
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import UpdateBase
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """One statement as one dialect's driver takes it: SQL text with positional placeholders,
+    the bound names in placeholder order, and the type conversions SQLAlchemy would have applied
+    on the way in and out (so rows are stored and read exactly as through an engine)."""
+
+    sql: str
+    names: tuple[str, ...]
+    binds: tuple[Processor, ...]
+    columns: tuple[str, ...]
+    results: tuple[Processor, ...]
+    writes: bool
+    given: Mapping[str, Any]  # the values the statement itself carries, e.g. an IN list's
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        given = self.given
+        ordered = [values[name] if name in values else given[name] for name in self.names]
+        return [
+            value if process is None else process(value)
+            for process, value in zip(self.binds, ordered, strict=True)
+        ]
+
+    def row(self, raw: Sequence[Any]) -> dict[str, Any]:
+        return {
+            name: value if process is None or value is None else process(value)
+            for name, process, value in zip(self.columns, self.results, raw, strict=True)
+        }
+
+
+class Statement:
+    """A Core statement with named bound parameters, compiled the first time each dialect runs it.
+
+    A statement whose shape depends on its values (an IN list) is made afresh for each use, with
+    its values in it."""
+
+    __slots__ = ("_build", "_compiled")
+
+    def __init__(self, build: ClauseElement | Callable[[Dialect], ClauseElement]) -> None:
+        self._build = build
+        self._compiled: dict[str, Compiled] = {}
+
+    def on(self, dialect: Dialect) -> Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            statement = self._build if isinstance(self._build, ClauseElement) else self._build(dialect)
+            compiled = self._compiled[dialect.name] = compile_for(statement, dialect)
+        return compiled
+
+
+def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
+    expanded = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    compiled = cast(SQLCompiler, expanded)
+    names = tuple(compiled.positiontup or ())
+    binds = compiled.binds
+    # Values the statement carries; an IN list's elements come as <the list's name>_<position>.
+    given = {
+        name: value
+        for name, value in compiled.params.items()
+        if name not in binds or not binds[name].required
+    }
+    types = [
+        binds[name if name in binds else name.rpartition("_")[0]].type.dialect_impl(dialect) for name in names
+    ]
+    selected = _selected_columns(statement)
+    return Compiled(
+        sql=compiled.string,
+        names=names,
+        binds=tuple(type_.bind_processor(dialect) for type_ in types),
+        columns=tuple(column.key for column in selected),
+        results=tuple(_result_processor(column.type, dialect) for column in selected),
+        writes=isinstance(statement, UpdateBase),
+        given=given,
+    )
+
+
+def _selected_columns(statement: ClauseElement) -> list[Any]:
+    if isinstance(statement, UpdateBase):
+        returning = getattr(statement, "_returning", ())
+        return list(returning)
+    return list(getattr(statement, "selected_columns", ()))
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Processor:
+    implementation = type_.dialect_impl(dialect)
+    process: Processor = implementation.result_processor(dialect, None)
+    if process is None and isinstance(implementation, JSON) and dialect.name == "postgresql":
+        # SQLAlchemy's asyncpg dialect decodes JSON in a codec it installs on each connection;
+        # asyncpg on its own hands back the text.
+        return json.loads
+    return process
