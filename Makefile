@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install browser pgbouncer run migrate test lint typecheck layers pytest clean
+.PHONY: install browser pgbouncer wrk run migrate test lint typecheck layers pytest bench clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ browser:
 pgbouncer:
 	.ci/install-pgbouncer
 
+# Debian's wrk, the load generator of `make bench` (apt-get, as root or via sudo).
+wrk:
+	.ci/install-wrk
+
 run: $(STAMP)
 	$(BIN)/tasks serve
 
@@ -35,8 +39,8 @@ migrate: $(STAMP)
 	$(BIN)/tasks migrate
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests alembic
-	$(BIN)/ruff format --check src tests alembic
+	$(BIN)/ruff check src tests alembic bench
+	$(BIN)/ruff format --check src tests alembic bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -48,6 +52,11 @@ pytest: $(STAMP) browser pgbouncer
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest
+
+# The service against bare FastAPI apps on the same rows (bench/run.py); rewrites bench/RESULTS.md.
+# Minutes long and timing-sensitive, so never part of `make test`. E.g. BENCH_ARGS='--rounds 3 --backends postgres'.
+bench: $(STAMP) wrk pgbouncer
+	$(BIN)/python -m bench.run --write-results $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

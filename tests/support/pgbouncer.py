@@ -110,7 +110,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _ini(*, port: int, directory: Path, server_host: str, server_port: int, admin: str) -> str:
+def _ini(
+    *, port: int, directory: Path, server_host: str, server_port: int, admin: str, pool_size: int
+) -> str:
     return f"""\
 [databases]
 * = host={server_host} port={server_port}
@@ -126,7 +128,7 @@ auth_file = {directory / "userlist.txt"}
 admin_users = {admin}
 stats_users = {admin}
 pool_mode = transaction
-default_pool_size = {POOL_SIZE}
+default_pool_size = {pool_size}
 min_pool_size = 0
 reserve_pool_size = 0
 max_client_conn = {MAX_CLIENT_CONN}
@@ -166,7 +168,7 @@ async def _select_one(dsn: str) -> None:
         await connection.close()
 
 
-def _start(binary: str, server_url: str, directory: Path) -> PgBouncer:
+def _start(binary: str, server_url: str, directory: Path, pool_size: int = POOL_SIZE) -> PgBouncer:
     server = make_url(server_url)
     user = server.username or "postgres"
     port = _free_port()
@@ -180,6 +182,7 @@ def _start(binary: str, server_url: str, directory: Path) -> PgBouncer:
             server_host=server.host or "127.0.0.1",
             server_port=server.port or 5432,
             admin=user,
+            pool_size=pool_size,
         )
     )
     command = [binary]
@@ -225,20 +228,24 @@ def _stop(bouncer: PgBouncer) -> None:
             bouncer.process.wait()
 
 
-def _start_on_a_free_port(binary: str, server_url: str, directory: Path, attempts: int = 3) -> PgBouncer:
+def _start_on_a_free_port(
+    binary: str, server_url: str, directory: Path, attempts: int = 3, pool_size: int = POOL_SIZE
+) -> PgBouncer:
     """Another process may take the free port between the probe and PgBouncer's bind: try again."""
     failures = []
     for _ in range(attempts):
         try:
-            return _start(binary, server_url, directory)
+            return _start(binary, server_url, directory, pool_size)
         except RuntimeError as error:
             failures.append(str(error))
     pytest.fail(f"pgbouncer did not start in {attempts} attempts:\n" + "\n\n".join(failures))
 
 
 @contextmanager
-def running_pgbouncer(server_url: str) -> Iterator[PgBouncer]:
+def running_pgbouncer(server_url: str, pool_size: int = POOL_SIZE) -> Iterator[PgBouncer]:
     """Start a private PgBouncer in front of the server of `server_url`, stop it after.
+
+    `pool_size` is its server connections per database and user (the benchmark's pools need 20).
 
     Skips when pgbouncer is not installed, except under CI; a PgBouncer that is installed but does
     not start fails everywhere, with its logs.
@@ -247,7 +254,7 @@ def running_pgbouncer(server_url: str) -> Iterator[PgBouncer]:
     directory = Path(tempfile.mkdtemp(prefix="tasks-pgbouncer-"))
     directory.chmod(0o755)  # traversable by the user pgbouncer switches to
     try:
-        bouncer = _start_on_a_free_port(binary, server_url, directory)
+        bouncer = _start_on_a_free_port(binary, server_url, directory, pool_size=pool_size)
         try:
             yield bouncer
         finally:
