@@ -14,8 +14,8 @@ from adapters.security.jwt_tokens import SharedSecretTokens
 from adapters.security.passwords import Argon2Hasher
 from adapters.security.routing import RoutedTokenVerifier
 from adapters.sqlmodel.database import Database
-from adapters.sqlmodel.engine import PoolOptions, create_database
 from adapters.sqlmodel.health import DatabaseProbe
+from adapters.sqlmodel.setup import PoolOptions, create_database
 from adapters.sqlmodel.transactions import TransactionPolicy
 from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork, SqlUnitOfWork
 from adapters.system import SystemClock, UuidV7Generator

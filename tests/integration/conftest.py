@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from adapters.sqlmodel.engine import create_database
+from adapters.sqlmodel.setup import create_database
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
 from application.ports import UnitOfWork, UnitOfWorkFactory
 from tests.conftest import BACKENDS

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.memory import InMemoryAccounts, InMemoryAccountsUnitOfWork
-from adapters.sqlmodel.engine import create_database
+from adapters.sqlmodel.setup import create_database
 from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork
 from application.identity import AccountsUnitOfWork, AccountsUnitOfWorkFactory
 from domain.user import User

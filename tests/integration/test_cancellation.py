@@ -92,13 +92,18 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = SETT
     return await check()
 
 
-def pool_at_rest(database: Database[Any]) -> Callable[[], Awaitable[bool]]:
-    """Nothing checked out by the service, and asyncpg's own pool agrees: every connection it holds
-    is idle (a connection whose release went wrong would still count as in use there)."""
+def pool_at_rest(app: FastAPI) -> Callable[[], Awaitable[bool]]:
+    """Nothing checked out by the service, and its pool agrees: every place is back (a connection
+    whose check-in went wrong would still be missing there)."""
+    database = app.state.container.adapters.database()
+    settings = app.state.container.settings()
 
     async def check() -> bool:
-        pool = database._pool  # type: ignore[attr-defined]
-        return database.checked_out == 0 and (pool is None or pool.get_idle_size() == pool.get_size())
+        places = database._pool.available
+        return (
+            database.checked_out == 0
+            and places == settings.database_pool_size + settings.database_max_overflow
+        )
 
     return check
 
@@ -190,7 +195,7 @@ async def test_cancelled_requests_leave_no_connection_checked_out_and_no_session
 
         with InTransactionCanceller(database) as canceller:
             outcomes = await storm(mixed_requests(client, owner, task_ids), canceller)
-            pool_rested = await eventually(pool_at_rest(database))
+            pool_rested = await eventually(pool_at_rest(app))
         checked_out = database.checked_out
         none_idle = await eventually(lambda: none_idle_in_transaction(postgres_url, application_name))
         states = await session_states(postgres_url, application_name)
@@ -220,7 +225,7 @@ async def test_repeated_storms_of_cancelled_requests_never_grow_the_services_ses
         with InTransactionCanceller(database) as canceller:
             for _ in range(4):
                 summary(await storm(mixed_requests(client, owner, task_ids), canceller))
-            pool_rested = await eventually(pool_at_rest(database))
+            pool_rested = await eventually(pool_at_rest(app))
         checked_out = database.checked_out
         rested = await eventually(lambda: all_idle(postgres_url, application_name))
         states = await session_states(postgres_url, application_name)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from adapters.sqlmodel.database import Database
-from adapters.sqlmodel.engine import create_database
+from adapters.sqlmodel.setup import create_database
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
 from application.errors import TransientConflict
 from domain.task import Task

@@ -16,7 +16,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from adapters.sqlmodel.engine import PoolOptions, create_engine
+from adapters.sqlmodel.engine import create_engine
+from adapters.sqlmodel.setup import PoolOptions
 from adapters.sqlmodel.tables import metadata
 from entrypoints.migrations import alembic_config, upgrade_to_head
 from tests.conftest import DATABASES

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import literal_column, select
 
-from adapters.sqlmodel.engine import PoolOptions, create_database
+from adapters.sqlmodel.setup import PoolOptions, create_database
 from adapters.sqlmodel.statements import Statement
 from entrypoints.http.app import create_app
 from entrypoints.observability import configure_logging

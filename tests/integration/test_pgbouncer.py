@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Integer, text
 
 from adapters.sqlmodel.database import Database, Transaction
-from adapters.sqlmodel.engine import PoolOptions, create_database
+from adapters.sqlmodel.setup import PoolOptions, create_database
 from adapters.sqlmodel.statements import Statement
 from entrypoints.http.app import create_app
 from tests.support.app import auth, running, test_settings

@@ -22,8 +22,8 @@ _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 class StatementLog:
     """Every statement a request sends, in order. `verbs` leaves out transaction control and the
-    transaction's opening set_config (owner for row-level security, timeouts) on PostgreSQL;
-    `round_trips` names them all, the prelude as PRELUDE."""
+    transaction's opening (BEGIN with the set_config of the owner for row-level security and the
+    timeouts) on PostgreSQL; `round_trips` names them all, the opening as PRELUDE."""
 
     def __init__(self) -> None:
         self.sent: list[str] = []
@@ -62,11 +62,11 @@ def counting(database: Database[Any]) -> Iterator[StatementLog]:
 
 
 def in_transaction(database: Database[Any], *trips: str, end: str) -> list[str]:
-    """The round trips of one unit of work: on PostgreSQL, BEGIN and the prelude open it and `end`
-    closes it; on SQLite a unit of work that only reads sends nothing but its reads, and one that
-    writes opens its transaction in the same call as its first write."""
+    """The round trips of one unit of work: on PostgreSQL, BEGIN and the prelude open it in one
+    message and `end` closes it; on SQLite a unit of work that only reads sends nothing but its
+    reads, and one that writes opens its transaction in the same call as its first write."""
     if database.name == "postgresql":
-        return ["BEGIN", "PRELUDE", *trips, end]
+        return ["PRELUDE", *trips, end]
     return [*trips, end] if end == "COMMIT" else list(trips)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sqlmodel.database import Database
-from adapters.sqlmodel.engine import create_database
+from adapters.sqlmodel.setup import create_database
 from adapters.sqlmodel.tables import tasks_table
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
 from application.queries import PagePosition, TaskFilter

@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlmodel.database import Database
-from adapters.sqlmodel.engine import PoolOptions, create_database, create_engine
+from adapters.sqlmodel.engine import create_engine
+from adapters.sqlmodel.setup import PoolOptions, create_database
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
 from application.idempotency import IdempotentCreation, request_hash
 from domain.task import Task
@@ -226,3 +227,28 @@ async def test_the_service_creates_idempotently_connected_as_the_ordinary_role(a
 
     assert (first.status_code, retried.status_code) == (201, 201)
     assert retried.json() == first.json()
+
+
+@pytest.mark.parametrize(
+    "owner",
+    [
+        "o'brien",
+        "back\\slash",
+        "\\'; SET LOCAL app.user_id = 'bob'; --",
+        "' OR true --",
+        "zoë ☃ 𝄞",
+    ],
+)
+async def test_an_owner_id_with_quotes_or_backslashes_reaches_row_level_security_exactly_as_it_is(
+    database: Database[Any], owner: str
+) -> None:
+    other = new_owner()
+    mine = a_task(owner)
+    await _stored(database, mine, a_task(other))
+
+    async with SqlUnitOfWork(owner, database=database) as uow:
+        setting = await uow._transaction.connection.fetchval("SELECT current_setting('app.user_id')")
+        rows = await uow._transaction.connection.fetch("SELECT id, user_id FROM tasks")
+
+    assert setting == owner
+    assert [(row["id"], row["user_id"]) for row in rows] == [(mine.id, owner)]

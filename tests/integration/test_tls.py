@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Boolean, text
 from sqlalchemy.engine import make_url
 
-from adapters.sqlmodel.engine import create_database
+from adapters.sqlmodel.setup import create_database
 from adapters.sqlmodel.statements import Statement
 from tests.support.databases import IN_CI, asyncpg_dsn
 

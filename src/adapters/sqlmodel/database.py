@@ -15,7 +15,6 @@ from sqlalchemy.engine import Dialect
 
 from adapters.sqlmodel.statements import Compiled, Statement
 from adapters.sqlmodel.transactions import TransactionPolicy, is_unavailable, translated
-from application.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 slow_log = logging.getLogger("tasks.sql.slow")
@@ -34,6 +33,8 @@ class Transaction(ABC, Generic[C]):
         self.database = database
         self.connection = connection
         self.open = True
+        self.begun = False  # its opening statements went through
+        self.settled = False  # ended by a COMMIT or ROLLBACK that went through: the connection is idle
 
     async def fetch(self, statement: Statement, values: Mapping[str, Any] = _NONE) -> list[Row]:
         compiled = statement.on(self.database.dialect)
@@ -60,11 +61,13 @@ class Transaction(ABC, Generic[C]):
         if self.open:
             self.open = False
             await self._end("COMMIT")
+            self.settled = True
 
     async def rollback(self) -> None:
         if self.open:
             self.open = False
             await self._end("ROLLBACK")
+            self.settled = True
 
     @abstractmethod
     async def _fetch(self, compiled: Compiled, arguments: Sequence[Any]) -> Sequence[Sequence[Any]]: ...
@@ -77,16 +80,16 @@ class Transaction(ABC, Generic[C]):
 
 
 class Database(ABC, Generic[C]):
-    """A pool of one driver's connections. `begin` checks one out and opens its transaction (retrying
-    connection failures within the policy's deadline); `end` always gives it back, even while the
-    request is being cancelled, so nothing is left checked out or idle in transaction."""
+    """Where units of work get their transactions: `begin` opens one (retrying connection failures
+    within the policy's deadline), `end` always closes it, even while the request is being
+    cancelled, so nothing is left checked out or idle in transaction."""
 
     dialect: Dialect
 
     def __init__(self, policy: TransactionPolicy, *, slow_statement_ms: float | None = None) -> None:
         self.policy = policy
         self.listeners: list[StatementListener] = []
-        self.checked_out = 0
+        self.checked_out = 0  # transactions begun and not yet ended
         self._slow_seconds = None if slow_statement_ms is None else slow_statement_ms / 1000
 
     @property
@@ -94,46 +97,32 @@ class Database(ABC, Generic[C]):
         return str(self.dialect.name)
 
     async def begin(self, owner_id: str | None) -> Transaction[C]:
-        """A connection inside a new transaction; on PostgreSQL, scoped to `owner_id` for row-level
-        security (no owner: an empty one, which matches no row)."""
-        try:
-            async with asyncio.timeout(self.policy.begin_deadline_seconds):
-                return await self._begin_with_retries(owner_id)
-        except TimeoutError as error:  # a database that accepts connections but never answers
-            raise DatabaseUnavailable("no answer before the deadline") from error
+        """A new transaction; on PostgreSQL, scoped to `owner_id` for row-level security (no owner:
+        an empty one, which matches no row).
 
-    async def end(self, transaction: Transaction[C]) -> None:
-        """Roll back whatever is still open and give the connection back, whatever happens meanwhile."""
-        await asyncio.shield(self._give_back(transaction))
-
-    async def _begin_with_retries(self, owner_id: str | None) -> Transaction[C]:
+        Connection failures are tried again with backoff, all attempts within the policy's deadline,
+        however slowly each one fails: Neon computes waking up, restarts, and connections that died
+        in the pool all land here, before anything of the unit of work has happened.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.policy.begin_deadline_seconds
         attempts = self.policy.connect_attempts
         for attempt in range(1, attempts + 1):
             try:
-                return await self._begin(owner_id)
+                return await self._begin(owner_id or "", deadline)
             except Exception as error:
-                if not is_unavailable(error) or attempt == attempts:
-                    raise translated(error) from error
+                unavailable = is_unavailable(error)
+                if unavailable:
+                    self._connection_failed()
+                if not unavailable or attempt == attempts or loop.time() >= deadline:
+                    failure = translated(error)
+                    if failure is error:
+                        raise
+                    raise failure from error
                 log.warning("database connection failed (attempt %d): %s", attempt, type(error).__name__)
-                await asyncio.sleep(self.policy.connect_backoff_seconds * 2 ** (attempt - 1))
+                backoff = self.policy.connect_backoff_seconds * 2 ** (attempt - 1)
+                await asyncio.sleep(min(backoff, max(0.0, deadline - loop.time())))
         raise AssertionError("unreachable")
-
-    async def _begin(self, owner_id: str | None) -> Transaction[C]:
-        connection = await self._check_out()
-        self.checked_out += 1
-        transaction = self._transaction(connection)
-        try:
-            await self._open(transaction, owner_id or "")
-        except BaseException:
-            await self.end(transaction)
-            raise
-        return transaction
-
-    async def _give_back(self, transaction: Transaction[C]) -> None:
-        try:
-            await self._check_in(transaction)
-        finally:
-            self.checked_out -= 1
 
     def starting(self, sql: str, arguments: Sequence[Any] = ()) -> float:
         for listener in self.listeners:
@@ -147,23 +136,20 @@ class Database(ABC, Generic[C]):
             text = " ".join(sql.split())
             slow_log.warning("slow statement: %.1fms: %s", ms, text, extra={"duration_ms": ms})
 
-    @abstractmethod
-    def _transaction(self, connection: C) -> Transaction[C]: ...
+    def _connection_failed(self) -> None:
+        """A connection turned out dead: its siblings likely died with it."""
 
     @abstractmethod
-    async def _check_out(self) -> C: ...
+    async def _begin(self, owner_id: str, deadline: float) -> Transaction[C]:
+        """One attempt at a transaction, by the event loop's `deadline`."""
 
     @abstractmethod
-    async def _open(self, transaction: Transaction[C], owner_id: str) -> None:
-        """Start the transaction (or get ready to, on first write)."""
-
-    @abstractmethod
-    async def _check_in(self, transaction: Transaction[C]) -> None:
-        """Roll back if still open (dropping the connection if that fails) and give it back."""
+    async def end(self, transaction: Transaction[C]) -> None:
+        """Roll back whatever is still open and give the connection back, whatever happens meanwhile."""
 
     @abstractmethod
     async def ping(self) -> None:
-        """Run a trivial query on a pooled connection; raise when the database does not answer."""
+        """Run a trivial query; raise when the database does not answer."""
 
     @abstractmethod
     async def close(self) -> None: ...

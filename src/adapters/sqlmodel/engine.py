@@ -1,24 +1,18 @@
-"""Build what talks to the database for a URL: the service's Database (driver connections, pooled),
-and a SQLAlchemy engine for migrations and administration."""
+"""A SQLAlchemy engine for a database URL, for migrations and administration (the service itself
+runs its statements through adapters.sqlmodel.setup's Database)."""
 
 from __future__ import annotations
 
-import logging
 import uuid
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from adapters.sqlmodel.database import Database
-from adapters.sqlmodel.postgres import PostgresDatabase
-from adapters.sqlmodel.sqlite import PRAGMAS, SqliteDatabase
-from adapters.sqlmodel.transactions import TransactionPolicy
+from adapters.sqlmodel.setup import Pooler, PoolOptions, quiet_data_loggers
+from adapters.sqlmodel.sqlite import PRAGMAS
 from adapters.sqlmodel.urls import database_target
-
-echo_log = logging.getLogger("tasks.sql")
 
 # Behind PgBouncer in transaction mode each transaction may land on another server connection,
 # so prepared statements must not outlive their use, nor clash by name (SQLAlchemy's asyncpg
@@ -29,77 +23,6 @@ _TRANSACTION_POOLER_ARGS: dict[str, Any] = {
     "prepared_statement_cache_size": 0,
     "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
 }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PoolOptions:
-    size: int = 10
-    max_overflow: int = 10
-    timeout: float = 30.0
-    recycle: int = 1800
-    pre_ping: bool = False
-    null_pool: bool = False
-
-
-Pooler = Literal["auto", "transaction", "none"]
-
-
-def create_database(
-    url: str,
-    pool: PoolOptions | None = None,
-    *,
-    policy: TransactionPolicy | None = None,
-    pooler: Pooler = "auto",
-    connect_timeout: float = 5.0,
-    slow_statement_ms: float | None = None,
-    echo: bool = False,
-) -> Database[Any]:
-    """The service's database for `url`; nothing connects until the first unit of work."""
-    _quiet_data_loggers()
-    database = _database(url, pool, policy, pooler, connect_timeout, slow_statement_ms)
-    if echo:  # the statements, never their values
-        database.listeners.append(lambda sql, _: echo_log.info("%s", " ".join(sql.split())))
-    return database
-
-
-def _database(
-    url: str,
-    pool: PoolOptions | None,
-    policy: TransactionPolicy | None,
-    pooler: Pooler,
-    connect_timeout: float,
-    slow_statement_ms: float | None,
-) -> Database[Any]:
-    pool = pool or PoolOptions()
-    policy = policy or TransactionPolicy(pool_timeout_seconds=pool.timeout)
-    target = database_target(url)
-    if target.is_sqlite:
-        return SqliteDatabase(
-            target.url.database or ":memory:",
-            policy,
-            size=pool.size + pool.max_overflow,
-            keep_connections=not pool.null_pool,
-            slow_statement_ms=slow_statement_ms,
-        )
-    connect_args = {
-        "host": target.url.host,
-        "port": target.url.port,
-        "user": target.url.username,
-        "password": target.url.password,
-        "database": target.url.database,
-        "timeout": connect_timeout,  # asyncpg's own default is 60 s
-        **target.connect_args,
-    }
-    return PostgresDatabase(
-        connect_args,
-        policy,
-        size=pool.size + pool.max_overflow,
-        inactive_lifetime=pool.recycle,
-        keep_connections=not pool.null_pool,
-        pooled=pooler == "transaction" or (pooler == "auto" and target.looks_pooled),
-        pre_ping=pool.pre_ping,
-        slow_statement_ms=slow_statement_ms,
-    )
 
 
 def create_engine(
@@ -131,19 +54,11 @@ def create_engine(
             pool_timeout=pool.timeout,
             pool_recycle=pool.recycle,
         )
-    _quiet_data_loggers()
+    quiet_data_loggers()
     engine = create_async_engine(target.url, connect_args=connect_args, **options)
     if target.is_sqlite:
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
     return engine
-
-
-def _quiet_data_loggers() -> None:
-    """Below WARNING these log every statement, bound values and result rows (password hashes among
-    them): never let them. DATABASE_ECHO still works: SQLAlchemy sets its engine's own logger."""
-    for name in ("aiosqlite", "sqlalchemy.engine"):
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logging.WARNING, logger.level))
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -13,6 +12,7 @@ from asyncpg import Connection
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from adapters.sqlmodel.database import Database, Transaction
+from adapters.sqlmodel.pool import Pool
 from adapters.sqlmodel.statements import Compiled
 from adapters.sqlmodel.transactions import TransactionPolicy, is_unavailable
 
@@ -21,12 +21,24 @@ log = logging.getLogger(__name__)
 # Transaction-local settings (set_config(..., true)) survive a transaction-mode pooler, where a
 # session-level SET would leak to whichever client gets the server connection next.
 # app.user_id is what the row-level security policies compare each row's owner with.
-PRELUDE = (
-    "SELECT set_config('app.user_id', $1, true),"
-    " set_config('statement_timeout', $2, true),"
-    " set_config('idle_in_transaction_session_timeout', $3, true)"
+# BEGIN and the prelude go in one simple-protocol message, one round trip where a bound parameter
+# would need a second; the owner is therefore a string constant, quoted by `literal`.
+OPENING = (
+    "BEGIN; SELECT set_config('app.user_id', {owner}, true),"
+    " set_config('statement_timeout', '{statement_timeout}', true),"
+    " set_config('idle_in_transaction_session_timeout', '{idle_timeout}', true)"
 )
 _ROLLBACK_SECONDS = 5.0
+
+
+def literal(text: str) -> str:
+    """`text` as a PostgreSQL escape string constant (E'...'), which means the same whatever
+    standard_conforming_strings says: backslashes and quotes doubled. In UTF-8 (asyncpg's client
+    encoding) no byte of a multi-byte character is a quote or a backslash, so nothing can end the
+    constant early. NUL cannot be sent in a query at all."""
+    if "\x00" in text:
+        raise ValueError("PostgreSQL text cannot hold NUL")
+    return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 class PostgresTransaction(Transaction[Connection]):
@@ -43,8 +55,9 @@ class PostgresTransaction(Transaction[Connection]):
 
 
 class PostgresDatabase(Database[Connection]):
-    """`pooled`: a transaction-mode pooler (PgBouncer, Neon's -pooler host) sits in front, so no
-    statement may be prepared once and reused: each server connection may be another one."""
+    """Transactions on connections from a pool. `pooled`: a transaction-mode pooler (PgBouncer,
+    Neon's -pooler host) sits in front, so no statement may be prepared once and reused: each
+    server connection may be another one."""
 
     dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
@@ -61,108 +74,112 @@ class PostgresDatabase(Database[Connection]):
         slow_statement_ms: float | None = None,
     ) -> None:
         super().__init__(policy, slow_statement_ms=slow_statement_ms)
-        if pooled:
-            connect_args = {**connect_args, "statement_cache_size": 0}
-        self._connect_args = connect_args
-        self._size = size
-        self._inactive_lifetime = inactive_lifetime
-        self._pre_ping = pre_ping
+        self._connect_args = {**connect_args, "statement_cache_size": 0} if pooled else connect_args
         self._keep = keep_connections
-        self._pool: asyncpg.Pool | None = None
-        self._creating: asyncio.Lock | None = None
-        self._settings = (str(policy.statement_timeout_ms), str(policy.idle_in_transaction_timeout_ms))
+        self._pre_ping = pre_ping
+        self._pool = Pool(
+            size,
+            self._connect,
+            self._discard,
+            timeout=policy.pool_timeout_seconds,
+            max_idle_seconds=inactive_lifetime,
+        )
+        self._opening = OPENING.replace("{statement_timeout}", str(policy.statement_timeout_ms)).replace(
+            "{idle_timeout}", str(policy.idle_in_transaction_timeout_ms)
+        )
 
-    def _transaction(self, connection: Connection) -> PostgresTransaction:
-        return PostgresTransaction(self, connection)
+    async def _begin(self, owner_id: str, deadline: float) -> PostgresTransaction:
+        transaction = PostgresTransaction(self, await self._pool.get(deadline))
+        self.checked_out += 1
+        try:
+            await self._open(transaction, owner_id, deadline)
+        except BaseException:
+            await self.end(transaction)
+            raise
+        transaction.begun = True
+        return transaction
 
-    async def _check_out(self) -> Connection:
-        pool = self._pool or await self._create_pool()
-        connection: Connection = await pool.acquire(timeout=self.policy.pool_timeout_seconds)
+    async def end(self, transaction: Transaction[Connection]) -> None:
+        """At once when the transaction ended cleanly; otherwise after a rollback (dropping the
+        connection if that fails), shielded from the request's cancellation."""
+        if transaction.settled and self._keep:
+            self.checked_out -= 1
+            self._pool.put(transaction.connection)
+            return
+        await asyncio.shield(self._give_back(transaction))
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    def _connection_failed(self) -> None:
+        self._pool.expire()
+
+    async def _open(self, transaction: Transaction[Connection], owner_id: str, deadline: float) -> None:
+        # asyncpg's own timeouts: a timer in its protocol, cheaper than a timeout scope per request.
+        connection, loop = transaction.connection, asyncio.get_running_loop()
         if self._pre_ping:
-            try:
-                await connection.execute("SELECT 1")
-            except BaseException:
-                await self._discard(connection)
-                raise
-        return connection
+            self.starting("SELECT 1")
+            await connection.execute("SELECT 1", timeout=deadline - loop.time())
+        opening = self._opening.replace("{owner}", literal(owner_id))
+        started = self.starting(opening)
+        await connection.execute(opening, timeout=deadline - loop.time())
+        self.finished(opening, started)
 
-    async def _create_pool(self) -> asyncpg.Pool:
-        """Made on first use, in the serving event loop; no connection is opened before one is needed."""
-        self._creating = self._creating or asyncio.Lock()
-        async with self._creating:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(
-                    min_size=0,
-                    max_size=self._size,
-                    max_inactive_connection_lifetime=self._inactive_lifetime,
-                    reset=_left_as_is,
-                    **self._connect_args,
-                )
-        return self._pool
+    async def _give_back(self, transaction: Transaction[Connection]) -> None:
+        kept: Connection | None = None
+        try:
+            if await self._settle(transaction) and self._keep:
+                kept = transaction.connection
+            else:
+                await self._discard(transaction.connection)
+        finally:
+            self.checked_out -= 1
+            self._pool.put(kept)
 
-    async def _open(self, transaction: Transaction[Connection], owner_id: str) -> None:
+    async def _settle(self, transaction: Transaction[Connection]) -> bool:
+        """Roll back whatever is still open; whether the connection can be used again."""
         connection = transaction.connection
-        self.starting("BEGIN")
-        await connection.execute("BEGIN")
-        arguments = (owner_id, *self._settings)
-        started = self.starting(PRELUDE, arguments)
-        await connection.execute(PRELUDE, *arguments)
-        self.finished(PRELUDE, started)
-
-    async def _check_in(self, transaction: Transaction[Connection]) -> None:
-        connection = transaction.connection
+        if not transaction.begun:  # it failed to open: a server that may not answer a ROLLBACK either
+            connection.terminate()
+            return False
         try:
             if transaction.open or connection.is_in_transaction():
                 transaction.open = False
                 async with asyncio.timeout(_ROLLBACK_SECONDS):
                     await connection.execute("ROLLBACK")
-            if not self._keep:
-                await connection.close(timeout=_ROLLBACK_SECONDS)
         except Exception as error:
             # Cancelled mid-statement, or the connection died: it cannot be trusted to be idle.
-            if is_unavailable(error) and self._pool is not None:
-                self._pool.expire_connections()  # its siblings likely died with it
-            _terminate(connection)
-        await self._release(connection)
+            if is_unavailable(error):
+                self._pool.expire()  # its siblings likely died with it
+            connection.terminate()
+            return False
+        return not connection.is_closed()
+
+    async def _connect(self) -> Connection:
+        return await asyncpg.connect(**self._connect_args)
 
     async def _discard(self, connection: Connection) -> None:
-        _terminate(connection)
-        if self._pool is not None:
-            self._pool.expire_connections()
-        await self._release(connection)
-
-    async def _release(self, connection: Connection) -> None:
-        if self._pool is not None:
-            await self._pool.release(connection)
+        """Close a connection that is not to be used again (expired, or the pool closing)."""
+        if connection.is_closed():
+            return
+        try:
+            await connection.close(timeout=_ROLLBACK_SECONDS)
+        except Exception:
+            connection.terminate()
 
     async def ping(self) -> None:
         """One try more when the pool handed out a connection that had died (a blip, a restart)."""
         for attempt in (1, 2):
-            pool = self._pool or await self._create_pool()
-            connection: Connection = await pool.acquire(timeout=self.policy.pool_timeout_seconds)
+            loop = asyncio.get_running_loop()
+            connection = await self._pool.get(loop.time() + self.policy.begin_deadline_seconds)
             try:
                 await connection.execute("SELECT 1")
-                return
-            except Exception as error:
-                _terminate(connection)
-                pool.expire_connections()
+            except BaseException as error:
+                connection.terminate()
+                self._pool.put(None)
+                self._pool.expire()
                 if not is_unavailable(error) or attempt == 2:
                     raise
-            finally:
-                await asyncio.shield(pool.release(connection))
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
-
-
-def _terminate(connection: Connection) -> None:
-    """Close at once; a connection that died was already handed back to the pool by asyncpg."""
-    with contextlib.suppress(asyncpg.InterfaceError):
-        connection.terminate()
-
-
-async def _left_as_is(_connection: Connection) -> None:
-    """Units of work end their own transactions and set nothing outside them, so a connection needs
-    no reset query (asyncpg's default costs a round trip on every release)."""
+            else:
+                self._pool.put(connection)
+                return

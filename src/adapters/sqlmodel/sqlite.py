@@ -1,4 +1,4 @@
-"""SQLite through a few aiosqlite connections: reads side by side (WAL), one writer at a time."""
+"""SQLite through aiosqlite: one connection that every unit of work reads on, one that writes."""
 
 from __future__ import annotations
 
@@ -25,94 +25,119 @@ PRAGMAS = (
 
 
 class SqliteTransaction(Transaction[aiosqlite.Connection]):
-    """Reads run as they come; the first write takes the process's write lock and, in the same
-    call, opens the transaction with BEGIN IMMEDIATE (the driver's own, before a writing statement).
+    """Reads until the first write run on the shared reading connection, each statement on its own
+    (in WAL mode, a consistent view of what was committed). The first write, or a read that locks
+    rows (FOR UPDATE, which SQLite has not), takes the process's write lock and moves the unit of
+    work to the writing connection; there the driver opens the transaction with BEGIN IMMEDIATE in
+    the same call as the first writing statement.
 
-    Taking the write lock up front means a read-then-write unit of work never has to upgrade a read
-    lock, which fails at once in WAL mode when someone else wrote meanwhile (SQLITE_BUSY_SNAPSHOT);
-    taking it in this process means writers queue here, not in SQLite's sleeping busy handler.
+    The lock comes first, so a read-then-write unit of work never has to upgrade a read lock (which
+    fails at once in WAL mode when someone else wrote meanwhile, SQLITE_BUSY_SNAPSHOT), and writers
+    of this process queue here, not in SQLite's sleeping busy handler.
     """
 
     database: SqliteDatabase
     writing = False
 
     async def _fetch(self, compiled: Compiled, arguments: Sequence[Any]) -> Sequence[Sequence[Any]]:
-        if compiled.writes:
-            await self._hold_write_lock()
+        if compiled.writes and not self.writing:
+            await self._take_the_writer()
         return await self.connection.execute_fetchall(compiled.sql, arguments)  # type: ignore[return-value]
 
     async def _execute(self, compiled: Compiled, arguments: Sequence[Any]) -> int:
-        await self._hold_write_lock()
+        if not self.writing:
+            await self._take_the_writer()
         before = self.connection.total_changes
         await self.connection.execute_fetchall(compiled.sql, arguments)
         return self.connection.total_changes - before
 
-    async def _hold_write_lock(self) -> None:
-        if not self.writing:
-            await self.database.write_lock.acquire()
-            self.writing = True
+    async def _take_the_writer(self) -> None:
+        self.connection = await self.database.writer()
+        self.writing = True
 
     async def _end(self, verb: str) -> None:
-        try:
-            if self.connection.in_transaction:
-                self.database.starting(verb)
-                await (self.connection.commit() if verb == "COMMIT" else self.connection.rollback())
-        finally:
-            self.release_write_lock()
-
-    def release_write_lock(self) -> None:
-        if self.writing:
-            self.writing = False
-            self.database.write_lock.release()
+        if not self.writing:
+            return  # reads only: nothing was begun
+        if self.connection.in_transaction:
+            self.database.starting(verb)
+            await (self.connection.commit() if verb == "COMMIT" else self.connection.rollback())
+        # Only once it went through: after a failure the unit of work's end rolls back first.
+        self.writing = False
+        self.database.release_writer()
 
 
 class SqliteDatabase(Database[aiosqlite.Connection]):
+    """Two connections per process, each a thread of aiosqlite's: more would only take turns at the
+    one core a worker runs on, and each holds a page cache of its own."""
+
     dialect = SQLiteDialect_aiosqlite()
 
     def __init__(
-        self,
-        path: str,
-        policy: TransactionPolicy,
-        *,
-        size: int,
-        keep_connections: bool = True,
-        slow_statement_ms: float | None = None,
+        self, path: str, policy: TransactionPolicy, *, slow_statement_ms: float | None = None
     ) -> None:
         super().__init__(policy, slow_statement_ms=slow_statement_ms)
         self._path = path
-        self._keep = keep_connections
-        # Last in, first out: the connection used last is reused first. None is a free place,
-        # where a connection is opened when it is needed.
-        self._pool: asyncio.LifoQueue[aiosqlite.Connection | None] = asyncio.LifoQueue()
-        for _ in range(size):
-            self._pool.put_nowait(None)
-        self._lock: asyncio.Lock | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._writer: aiosqlite.Connection | None = None
+        self._opening: asyncio.Lock | None = None
+        self._write_lock: asyncio.Lock | None = None
 
-    @property
-    def write_lock(self) -> asyncio.Lock:
-        self._lock = self._lock or asyncio.Lock()
-        return self._lock
+    async def _begin(self, owner_id: str, deadline: float) -> SqliteTransaction:
+        """Nothing to send: SQLite has no row-level security, and a transaction starts on first write."""
+        reader = self._reader or await self._open_reader(deadline)
+        self.checked_out += 1
+        transaction = SqliteTransaction(self, reader)
+        transaction.begun = True
+        return transaction
 
-    def _transaction(self, connection: aiosqlite.Connection) -> SqliteTransaction:
-        return SqliteTransaction(self, connection)
-
-    async def _check_out(self) -> aiosqlite.Connection:
+    async def end(self, transaction: Transaction[aiosqlite.Connection]) -> None:
+        assert isinstance(transaction, SqliteTransaction)
         try:
-            pooled = self._pool.get_nowait()
-        except asyncio.QueueEmpty:
-            async with asyncio.timeout(self.policy.pool_timeout_seconds):
-                pooled = await self._pool.get()
-        if pooled is not None:
-            return pooled
+            if transaction.writing:
+                await asyncio.shield(self._roll_back(transaction))
+        finally:
+            self.checked_out -= 1
+
+    async def writer(self) -> aiosqlite.Connection:
+        """The writing connection, once this unit of work holds the process's write lock."""
+        self._write_lock = self._write_lock or asyncio.Lock()
+        await self._write_lock.acquire()
         try:
-            return await self._connect()
+            if self._writer is None:
+                # The driver begins a transaction (IMMEDIATE) before a statement that writes.
+                self._writer = await self._connect(isolation_level="IMMEDIATE")
         except BaseException:
-            self._pool.put_nowait(None)
+            self._write_lock.release()
             raise
+        return self._writer
 
-    async def _connect(self) -> aiosqlite.Connection:
-        # The driver begins a transaction (IMMEDIATE) before a statement that writes, not before reads.
-        connection = await aiosqlite.connect(self._path, isolation_level="IMMEDIATE")
+    def release_writer(self) -> None:
+        assert self._write_lock is not None
+        self._write_lock.release()
+
+    async def _roll_back(self, transaction: SqliteTransaction) -> None:
+        """After an error or a cancellation: a statement may still be running in the writer's
+        thread, and the rollback queues behind it there. A writer that cannot roll back is closed."""
+        connection = transaction.connection
+        try:
+            await connection.rollback()
+        except Exception:
+            self._writer = None
+            with contextlib.suppress(Exception):
+                await connection.close()
+        finally:
+            transaction.open = transaction.writing = False
+            self.release_writer()
+
+    async def _open_reader(self, deadline: float) -> aiosqlite.Connection:
+        self._opening = self._opening or asyncio.Lock()
+        async with asyncio.timeout_at(deadline), self._opening:
+            if self._reader is None:
+                self._reader = await self._connect(isolation_level=None)  # each statement on its own
+        return self._reader
+
+    async def _connect(self, *, isolation_level: str | None) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(self._path, isolation_level=isolation_level)
         try:
             for pragma in PRAGMAS:
                 await connection.execute_fetchall(pragma)
@@ -121,42 +146,14 @@ class SqliteDatabase(Database[aiosqlite.Connection]):
             raise
         return connection
 
-    async def _open(self, transaction: Transaction[aiosqlite.Connection], owner_id: str) -> None:
-        """Nothing to send: SQLite has no row-level security, and the transaction starts on first write."""
-
-    async def _check_in(self, transaction: Transaction[aiosqlite.Connection]) -> None:
-        assert isinstance(transaction, SqliteTransaction)
-        connection = transaction.connection
-        healthy = True
-        try:
-            # Always after an error or a cancellation: a statement may still be running in the
-            # driver's thread, and the rollback queues behind it there.
-            if transaction.open or transaction.writing:
-                transaction.open = False
-                await connection.rollback()
-        except Exception:
-            healthy = False
-        finally:
-            transaction.release_write_lock()
-        kept = healthy and self._keep
-        if not kept:
-            with contextlib.suppress(Exception):
-                await connection.close()
-        self._pool.put_nowait(connection if kept else None)
-
     async def ping(self) -> None:
-        transaction = await self._begin(None)
-        try:
-            await transaction.connection.execute_fetchall("SELECT 1")
-        finally:
-            await self.end(transaction)
+        loop = asyncio.get_running_loop()
+        reader = self._reader or await self._open_reader(loop.time() + self.policy.begin_deadline_seconds)
+        await reader.execute_fetchall("SELECT 1")
 
     async def close(self) -> None:
-        """Close the idle connections; their places stay, to be opened again if the pool is used."""
-        idle = []
-        while not self._pool.empty():
-            idle.append(self._pool.get_nowait())
-        for connection in idle:
+        """Close both connections; they open again if the database is used after."""
+        for connection in (self._reader, self._writer):
             if connection is not None:
                 await connection.close()
-            self._pool.put_nowait(None)
+        self._reader = self._writer = None

@@ -27,7 +27,7 @@ class Compiled:
     binds: tuple[Processor, ...]
     columns: tuple[str, ...]
     results: tuple[Processor, ...]
-    writes: bool
+    writes: bool  # changes rows, or locks them for a change
     given: Mapping[str, Any]  # the values the statement itself carries, e.g. an IN list's
 
     def arguments(self, values: Mapping[str, Any]) -> list[Any]:
@@ -86,7 +86,8 @@ def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
         binds=tuple(type_.bind_processor(dialect) for type_ in types),
         columns=tuple(column.key for column in selected),
         results=tuple(_result_processor(column.type, dialect) for column in selected),
-        writes=isinstance(statement, UpdateBase),
+        # A read that locks rows is a write's first step: SQLite serves it as one (see sqlite.py).
+        writes=isinstance(statement, UpdateBase) or getattr(statement, "_for_update_arg", None) is not None,
         given=given,
     )
 

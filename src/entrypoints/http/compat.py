@@ -41,13 +41,12 @@ router = APIRouter(
 async def create_task(
     body: TaskCreate,
     owner: Owner,
-    response: Response,
     create: Annotated[CreateTask, Depends(provided(lambda c: c.use_cases.create_task))],
-) -> TaskPublic:
+) -> Response:
     task = await create(owner, body.to_draft())
     # The compatibility URL, so a client that knows only these routes can follow it.
-    response.headers["Location"] = f"/api/{quote(owner, safe='')}/tasks/{task.id}"
-    return answer(response, task)
+    location = f"/api/{quote(owner, safe='')}/tasks/{task.id}"
+    return answer(task, status_code=status.HTTP_201_CREATED, location=location)
 
 
 @router.get(
@@ -69,10 +68,9 @@ async def list_tasks(
 async def get_task(
     task_id: TaskId,
     owner: Owner,
-    response: Response,
     get: Annotated[GetTask, Depends(provided(lambda c: c.use_cases.get_task))],
-) -> TaskPublic:
-    return answer(response, await get(owner, task_id))
+) -> Response:
+    return answer(await get(owner, task_id))
 
 
 @router.put(
@@ -88,12 +86,11 @@ async def update_task(
     task_id: TaskId,
     body: TaskUpdate,
     owner: Owner,
-    response: Response,
     update: Annotated[UpdateTask, Depends(provided(lambda c: c.use_cases.update_task))],
     if_match: IfMatch = "*",
-) -> TaskPublic:
+) -> Response:
     task = await update(owner, task_id, body.to_changes(), if_match=accepted_versions(if_match))
-    return answer(response, task)
+    return answer(task)
 
 
 @router.delete(
@@ -121,8 +118,7 @@ async def delete_task(
 async def toggle_completion(
     task_id: TaskId,
     owner: Owner,
-    response: Response,
     toggle: Annotated[ToggleTask, Depends(provided(lambda c: c.use_cases.toggle_task))],
     if_match: IfMatch = "*",
-) -> TaskPublic:
-    return answer(response, await toggle(owner, task_id, if_match=accepted_versions(if_match)))
+) -> Response:
+    return answer(await toggle(owner, task_id, if_match=accepted_versions(if_match)))

@@ -5,6 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Header, Response
+from pydantic import BaseModel
 
 from domain.task import Task
 from entrypoints.http.schemas import TaskPublic
@@ -37,7 +38,18 @@ def accepted_versions(if_match: str) -> frozenset[int] | None:
     return frozenset(int(match.group(1)) for entry in entries if (match := _STRONG_ETAG.match(entry)))
 
 
-def answer(response: Response, task: Task) -> TaskPublic:
-    """The task's public shape, its ETag on the response."""
-    response.headers["ETag"] = etag(task)
-    return TaskPublic.of(task)
+def answer(task: Task, *, status_code: int = 200, location: str | None = None) -> Response:
+    """The task's public shape with its ETag (and where it lives, for a creation).
+
+    The route's response_model still documents the shape; answering a Response spares FastAPI
+    validating the model it was just given once more before serialising it.
+    """
+    headers = {"ETag": etag(task)} if location is None else {"ETag": etag(task), "Location": location}
+    return json_answer(TaskPublic.of(task), status_code=status_code, headers=headers)
+
+
+def json_answer(
+    model: BaseModel, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A model as JSON, serialised once, by pydantic."""
+    return Response(model.model_dump_json(), status_code, headers, media_type="application/json")

@@ -17,7 +17,7 @@ from application.tasks import (
 )
 from domain.task import TAGS_MAX_COUNT, Priority
 from entrypoints.http.auth import Owner
-from entrypoints.http.conditional import CONDITIONAL, IfMatch, TaskId, accepted_versions, answer
+from entrypoints.http.conditional import CONDITIONAL, IfMatch, TaskId, accepted_versions, answer, json_answer
 from entrypoints.http.dependencies import provided
 from entrypoints.http.idempotency import IDEMPOTENT_CREATION, IdempotencyKey
 from entrypoints.http.problems import problem_responses
@@ -43,18 +43,16 @@ SORT_PATTERN = rf"^-?({'|'.join(field.value for field in SortField)})$"
 async def create_task(
     body: TaskCreate,
     owner: Owner,
-    response: Response,
     create: Annotated[CreateTask, Depends(provided(lambda c: c.use_cases.create_task))],
     create_once: Annotated[CreateTaskOnce, Depends(provided(lambda c: c.use_cases.create_task_once))],
     idempotency_key: IdempotencyKey = None,
-) -> TaskPublic:
+) -> Response:
     draft = body.to_draft()
     if idempotency_key is None:
         task = await create(owner, draft)
     else:
         task = await create_once(owner, draft, idempotency_key)
-    response.headers["Location"] = f"{PREFIX}/{task.id}"
-    return answer(response, task)
+    return answer(task, status_code=status.HTTP_201_CREATED, location=f"{PREFIX}/{task.id}")
 
 
 @router.get("", response_model=TaskPagePublic)
@@ -86,7 +84,7 @@ async def list_tasks(
     ] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> TaskPagePublic:
+) -> Response:
     page = await list_page(
         owner,
         completed=completed,
@@ -100,17 +98,18 @@ async def list_tasks(
         limit=limit,
         cursor=cursor,
     )
-    return TaskPagePublic(items=[TaskPublic.of(task) for task in page.items], next_cursor=page.next_cursor)
+    return json_answer(
+        TaskPagePublic(items=[TaskPublic.of(task) for task in page.items], next_cursor=page.next_cursor)
+    )
 
 
 @router.get("/{task_id}", response_model=TaskPublic, responses=problem_responses(404))
 async def get_task(
     task_id: TaskId,
     owner: Owner,
-    response: Response,
     get: Annotated[GetTask, Depends(provided(lambda c: c.use_cases.get_task))],
-) -> TaskPublic:
-    return answer(response, await get(owner, task_id))
+) -> Response:
+    return answer(await get(owner, task_id))
 
 
 @router.patch(
@@ -123,12 +122,11 @@ async def update_task(
     task_id: TaskId,
     body: TaskUpdate,
     owner: Owner,
-    response: Response,
     update: Annotated[UpdateTask, Depends(provided(lambda c: c.use_cases.update_task))],
     if_match: IfMatch = "*",
-) -> TaskPublic:
+) -> Response:
     task = await update(owner, task_id, body.to_changes(), if_match=accepted_versions(if_match))
-    return answer(response, task)
+    return answer(task)
 
 
 @router.put(
@@ -141,12 +139,11 @@ async def replace_task(
     task_id: TaskId,
     body: TaskReplace,
     owner: Owner,
-    response: Response,
     replace: Annotated[ReplaceTask, Depends(provided(lambda c: c.use_cases.replace_task))],
     if_match: IfMatch = "*",
-) -> TaskPublic:
+) -> Response:
     task = await replace(owner, task_id, body.to_draft(), if_match=accepted_versions(if_match))
-    return answer(response, task)
+    return answer(task)
 
 
 @router.post(
@@ -158,11 +155,10 @@ async def replace_task(
 async def toggle_task(
     task_id: TaskId,
     owner: Owner,
-    response: Response,
     toggle: Annotated[ToggleTask, Depends(provided(lambda c: c.use_cases.toggle_task))],
     if_match: IfMatch = "*",
-) -> TaskPublic:
-    return answer(response, await toggle(owner, task_id, if_match=accepted_versions(if_match)))
+) -> Response:
+    return answer(await toggle(owner, task_id, if_match=accepted_versions(if_match)))
 
 
 @router.delete(

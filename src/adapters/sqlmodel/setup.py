@@ -1,0 +1,89 @@
+"""Build the service's database for a URL: driver connections, pooled, with each backend's settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from adapters.sqlmodel.database import Database
+from adapters.sqlmodel.postgres import PostgresDatabase
+from adapters.sqlmodel.sqlite import SqliteDatabase
+from adapters.sqlmodel.transactions import TransactionPolicy
+from adapters.sqlmodel.urls import database_target
+
+echo_log = logging.getLogger("tasks.sql")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolOptions:
+    size: int = 10
+    max_overflow: int = 10
+    timeout: float = 30.0
+    recycle: int = 1800
+    pre_ping: bool = False
+    null_pool: bool = False
+
+
+Pooler = Literal["auto", "transaction", "none"]
+
+
+def create_database(
+    url: str,
+    pool: PoolOptions | None = None,
+    *,
+    policy: TransactionPolicy | None = None,
+    pooler: Pooler = "auto",
+    connect_timeout: float = 5.0,
+    slow_statement_ms: float | None = None,
+    echo: bool = False,
+) -> Database[Any]:
+    """The service's database for `url`; nothing connects until the first unit of work."""
+    quiet_data_loggers()
+    database = _database(url, pool, policy, pooler, connect_timeout, slow_statement_ms)
+    if echo:  # the statements, never their values
+        database.listeners.append(lambda sql, _: echo_log.info("%s", " ".join(sql.split())))
+    return database
+
+
+def _database(
+    url: str,
+    pool: PoolOptions | None,
+    policy: TransactionPolicy | None,
+    pooler: Pooler,
+    connect_timeout: float,
+    slow_statement_ms: float | None,
+) -> Database[Any]:
+    pool = pool or PoolOptions()
+    policy = policy or TransactionPolicy(pool_timeout_seconds=pool.timeout)
+    target = database_target(url)
+    if target.is_sqlite:
+        # Pool settings do not apply: see SqliteDatabase.
+        return SqliteDatabase(target.url.database or ":memory:", policy, slow_statement_ms=slow_statement_ms)
+    connect_args = {
+        "host": target.url.host,
+        "port": target.url.port,
+        "user": target.url.username,
+        "password": target.url.password,
+        "database": target.url.database,
+        "timeout": connect_timeout,  # asyncpg's own default is 60 s
+        **target.connect_args,
+    }
+    return PostgresDatabase(
+        connect_args,
+        policy,
+        size=pool.size + pool.max_overflow,
+        inactive_lifetime=pool.recycle,
+        keep_connections=not pool.null_pool,
+        pooled=pooler == "transaction" or (pooler == "auto" and target.looks_pooled),
+        pre_ping=pool.pre_ping,
+        slow_statement_ms=slow_statement_ms,
+    )
+
+
+def quiet_data_loggers() -> None:
+    """Below WARNING these log every statement, bound values and result rows (password hashes among
+    them): never let them. DATABASE_ECHO still works: SQLAlchemy sets its engine's own logger."""
+    for name in ("aiosqlite", "sqlalchemy.engine"):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.WARNING, logger.level))
