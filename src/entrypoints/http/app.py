@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from entrypoints.container import Container
 from entrypoints.embedded import prepare
 from entrypoints.http import accounts, bulk, compat, health, reports, tasks
+from entrypoints.http.auth import document_security
 from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware
@@ -94,5 +95,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas.update(definitions)
         schemas["Problem"] = problem_schema
+        document_security(schema, app.routes)
         app.openapi_schema = schema
     return app.openapi_schema

@@ -126,7 +126,9 @@ class TaskPublic(BaseModel):
 
     @classmethod
     def of(cls, task: Task) -> TaskPublic:
-        return cls(
+        # Built without validation: every value comes typed from the domain entity, which keeps
+        # the same invariants (and validating them again was a good part of each answer's cost).
+        return cls.model_construct(
             id=task.id,
             title=task.title,
             description=task.description,
