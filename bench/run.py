@@ -21,6 +21,7 @@ from bench import loadgen, machine, report, servers
 from bench.cursors import DEEP_PAGE, PAGE_SIZE, deep_cursors
 from bench.dataset import SECRET, Dataset, build, token
 from bench.load import OUT, PostgresTarget, SqliteTarget, load_postgres, load_sqlite
+from bench.venv import production_bin
 from tests.support.pgbouncer import pgbouncer_binary, running_pgbouncer
 
 BACKENDS = ("postgres", "sqlite", "pgbouncer")
@@ -63,7 +64,9 @@ def prepared(backend: str, dataset: Dataset) -> Iterator[Targets]:
         )
 
 
-def start(backend: str, targets: Targets, stack: ExitStack, probe_token: str) -> dict[str, servers.Server]:
+def start(
+    backend: str, targets: Targets, stack: ExitStack, probe_token: str, bin_dir: Path
+) -> dict[str, servers.Server]:
     bare_env = servers.environment(BENCH_SECRET=SECRET, BENCH_POOL_SIZE=POOL_SIZE, **targets.bare_env)
     service_env = servers.environment(
         AUTH_JWT_SECRET=SECRET,
@@ -72,23 +75,23 @@ def start(backend: str, targets: Targets, stack: ExitStack, probe_token: str) ->
         DATABASE_MAX_OVERFLOW="0",
         **targets.service_env,
     )
-    bare = servers.start_bare(targets.bare_module, bare_env, OUT / f"{backend}-bare.log")
+    bare = servers.start_bare(targets.bare_module, bare_env, OUT / f"{backend}-bare.log", bin_dir)
     stack.enter_context(servers.stopping(bare))
-    service = servers.start_service(service_env, OUT / f"{backend}-service" / "service.log")
+    service = servers.start_service(service_env, OUT / f"{backend}-service" / "service.log", bin_dir)
     stack.enter_context(servers.stopping(service))
     servers.wait_ready(bare, "/api/v1/tasks?limit=1", {"Authorization": f"Bearer {probe_token}"})
     servers.wait_ready(service, "/health/ready")
     return {"bare": bare, "service": service}
 
 
-def bench_backend(backend: str, args: argparse.Namespace, dataset: Dataset) -> dict[str, Any]:
+def bench_backend(backend: str, args: argparse.Namespace, dataset: Dataset, bin_dir: Path) -> dict[str, Any]:
     tokens = {user: token(user) for user in dataset.users}
     ids = dataset.ids_by_user()
     deep_page = min(DEEP_PAGE, -(-args.tasks // PAGE_SIZE))
     runs: list[dict[str, Any]] = []
     with ExitStack() as stack:
         targets = stack.enter_context(prepared(backend, dataset))
-        apps = start(backend, targets, stack, tokens[dataset.users[0]])
+        apps = start(backend, targets, stack, tokens[dataset.users[0]], bin_dir)
         data = {}
         for name, app in apps.items():
             cursors = asyncio.run(deep_cursors(app.url, tokens, deep_page))
@@ -152,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     meta = machine.describe(PostgresTarget().admin_url if uses_postgres else None, pgbouncer)
     command = shlex.join(["python", "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)])
     dataset = build(args.users, args.tasks)
-    results = [bench_backend(backend, args, dataset) for backend in args.backends]
+    bin_dir = production_bin()
+    results = [bench_backend(backend, args, dataset, bin_dir) for backend in args.backends]
     print(report.tables(results))
     OUT.mkdir(parents=True, exist_ok=True)
     raw = json.dumps({"meta": meta, "command": command, "results": results}, indent=2, default=str)

@@ -88,19 +88,19 @@ def _start(
     return Server(name, f"http://127.0.0.1:{port}", process, log_path)
 
 
-def start_bare(module: str, env: dict[str, str], log_path: Path) -> Server:
+def start_bare(module: str, env: dict[str, str], log_path: Path, bin_dir: Path = BIN) -> Server:
     port = free_port()
     command = [
-        str(BIN / "python"), "-m", "uvicorn", f"bench.{module}:create_app", "--factory",
+        str(bin_dir / "python"), "-m", "uvicorn", f"bench.{module}:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port),
         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--workers", "1",
     ]  # fmt: skip
     return _start("bare", command, env, log_path, port, PROJECT)
 
 
-def start_service(env: dict[str, str], log_path: Path) -> Server:
+def start_service(env: dict[str, str], log_path: Path, bin_dir: Path = BIN) -> Server:
     port = free_port()
-    command = [str(BIN / "tasks"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(bin_dir / "tasks"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     # Run from the log's folder: the service reads a `.env` in its working directory, and a
     # developer's own must not change what is measured.
     return _start("service", command, env, log_path, port, log_path.parent)

@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from application.queries import SortField
 from domain.task import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
@@ -108,6 +109,37 @@ class TaskUpdate(BaseModel):
         return TaskChanges(**sent)
 
 
+SORT_PATTERN = rf"^-?({'|'.join(field.value for field in SortField)})$"
+
+
+class TaskListQuery(BaseModel):
+    """What a listing is filtered, sorted and paged by: its query parameters, read in one go
+    (FastAPI then validates them in one call, not one by one)."""
+
+    completed: bool | None = None
+    priority: Priority | None = None
+    tag: Tags = Field(default=[], description="Repeatable: tasks carrying all of these tags.")
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        # No control characters: title and description are searched as two lines, and a search
+        # must not match across them.
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="Case-insensitive text in the title or description; % and _ match themselves.",
+    )
+    due_before: Time | None = None
+    due_after: Time | None = None
+    overdue: bool | None = Field(default=None, description="Due in the past and not completed.")
+    sort: str = Field(
+        default="-created_at",
+        pattern=SORT_PATTERN,
+        description="A field, `-` first for descending; ties go by id.",
+    )
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=512)
+
+
 class TaskPublic(BaseModel):
     """A task as clients see it."""
 
@@ -126,9 +158,7 @@ class TaskPublic(BaseModel):
 
     @classmethod
     def of(cls, task: Task) -> TaskPublic:
-        # Built without validation: every value comes typed from the domain entity, which keeps
-        # the same invariants (and validating them again was a good part of each answer's cost).
-        return cls.model_construct(
+        return cls(
             id=task.id,
             title=task.title,
             description=task.description,

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from application.queries import Sort, SortField
+from application.queries import Sort
 from application.tasks import (
     CreateTask,
     CreateTaskOnce,
@@ -15,26 +15,22 @@ from application.tasks import (
     ToggleTask,
     UpdateTask,
 )
-from domain.task import TAGS_MAX_COUNT, Priority
 from entrypoints.http.auth import Owner
 from entrypoints.http.conditional import CONDITIONAL, IfMatch, TaskId, accepted_versions, answer, json_answer
 from entrypoints.http.dependencies import provided
 from entrypoints.http.idempotency import IDEMPOTENT_CREATION, IdempotencyKey
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.schemas import (
-    Tag,
     TaskCreate,
+    TaskListQuery,
     TaskPagePublic,
     TaskPublic,
     TaskReplace,
     TaskUpdate,
-    Time,
 )
 
 PREFIX = "/api/v1/tasks"
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(400, 401, 422, 500, 503))
-
-SORT_PATTERN = rf"^-?({'|'.join(field.value for field in SortField)})$"
 
 
 @router.post(
@@ -59,44 +55,20 @@ async def create_task(
 async def list_tasks(
     owner: Owner,
     list_page: Annotated[ListTasks, Depends(provided(lambda c: c.use_cases.list_tasks))],
-    completed: bool | None = None,
-    priority: Priority | None = None,
-    tag: Annotated[
-        list[Tag],
-        Query(max_length=TAGS_MAX_COUNT, description="Repeatable: tasks carrying all of these tags."),
-    ] = [],  # noqa: B006 (FastAPI copies query defaults)
-    q: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=200,
-            # No control characters: title and description are searched as two lines, and a
-            # search must not match across them.
-            pattern=r"^[^\x00-\x1f\x7f]*$",
-            description="Case-insensitive text in the title or description; % and _ match themselves.",
-        ),
-    ] = None,
-    due_before: Time | None = None,
-    due_after: Time | None = None,
-    overdue: Annotated[bool | None, Query(description="Due in the past and not completed.")] = None,
-    sort: Annotated[
-        str, Query(pattern=SORT_PATTERN, description="A field, `-` first for descending; ties go by id.")
-    ] = "-created_at",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    query: Annotated[TaskListQuery, Query()],
 ) -> Response:
     page = await list_page(
         owner,
-        completed=completed,
-        priority=priority,
-        tags=tag,
-        q=q,
-        due_before=due_before,
-        due_after=due_after,
-        overdue=overdue,
-        sort=Sort.parse(sort),
-        limit=limit,
-        cursor=cursor,
+        completed=query.completed,
+        priority=query.priority,
+        tags=query.tag,
+        q=query.q,
+        due_before=query.due_before,
+        due_after=query.due_after,
+        overdue=query.overdue,
+        sort=Sort.parse(query.sort),
+        limit=query.limit,
+        cursor=query.cursor,
     )
     return json_answer(
         TaskPagePublic(items=[TaskPublic.of(task) for task in page.items], next_cursor=page.next_cursor)
