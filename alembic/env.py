@@ -6,7 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from adapters.sqlmodel.engine import PoolOptions, create_engine
+from adapters.sqlmodel.engine import create_engine
+from adapters.sqlmodel.setup import PoolOptions
 from adapters.sqlmodel.tables import metadata
 from adapters.sqlmodel.urls import database_target
 from entrypoints.settings import Settings
