@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from adapters.sqlmodel.setup import create_database
 from adapters.sqlmodel.urls import database_target, mask, sqlite_file
 
 NEON_POOLED = (
@@ -156,3 +157,9 @@ def test_a_verifying_sslmode_checks_against_the_systems_certificate_authorities(
     assert context.verify_mode is ssl.CERT_REQUIRED
     assert context.check_hostname is checks_hostname
     assert context.cert_store_stats()["x509_ca"] > 0
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///:memory:", "sqlite://"])
+def test_an_in_memory_sqlite_database_is_refused_with_a_reason(url: str) -> None:
+    with pytest.raises(ValueError, match="SQLite needs a file"):
+        create_database(url)

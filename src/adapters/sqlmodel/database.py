@@ -1,5 +1,5 @@
-"""The database as units of work use it: a pool of driver connections, and one transaction at a time
-on each, opened for an owner. Statements run on the driver (asyncpg, aiosqlite) directly."""
+"""The database as units of work use it: transactions opened for an owner on the driver's
+connections (asyncpg, aiosqlite), with statements run on the driver directly."""
 
 from __future__ import annotations
 

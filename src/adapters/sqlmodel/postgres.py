@@ -1,9 +1,9 @@
-"""PostgreSQL through an asyncpg pool: each transaction opens with the row-level-security prelude."""
+"""PostgreSQL on asyncpg connections from the service's own pool: each transaction opens with the
+row-level-security prelude."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,8 +15,6 @@ from adapters.sqlmodel.database import Database, Transaction
 from adapters.sqlmodel.pool import Pool
 from adapters.sqlmodel.statements import Compiled
 from adapters.sqlmodel.transactions import TransactionPolicy, is_unavailable
-
-log = logging.getLogger(__name__)
 
 # Transaction-local settings (set_config(..., true)) survive a transaction-mode pooler, where a
 # session-level SET would leak to whichever client gets the server connection next.

@@ -41,7 +41,7 @@ _ONE = and_(_t.user_id == bindparam("owner"), _t.id == bindparam("task_id"))
 
 _INSERT = Statement(insert(tasks_table))
 _GET = Statement(_SELECT.where(_ONE))
-# A row lock on PostgreSQL; SQLite has none and relies on the version check alone.
+# A row lock on PostgreSQL; on SQLite the process's write lock, taken from this read on (sqlite.py).
 _GET_FOR_UPDATE = Statement(_SELECT.where(_ONE).with_for_update())
 # Bound as new_<column>: a bound name that is a column's own is reserved for the SET clause.
 _UPDATE = Statement(

@@ -58,8 +58,11 @@ def _database(
     policy = policy or TransactionPolicy(pool_timeout_seconds=pool.timeout)
     target = database_target(url)
     if target.is_sqlite:
+        if target.url.database in (None, "", ":memory:"):
+            # Its reading and writing connections would each open a database of their own.
+            raise ValueError("SQLite needs a file: in-memory databases are not supported")
         # Pool settings do not apply: see SqliteDatabase.
-        return SqliteDatabase(target.url.database or ":memory:", policy, slow_statement_ms=slow_statement_ms)
+        return SqliteDatabase(target.url.database, policy, slow_statement_ms=slow_statement_ms)
     connect_args = {
         "host": target.url.host,
         "port": target.url.port,
@@ -83,7 +86,7 @@ def _database(
 
 def quiet_data_loggers() -> None:
     """Below WARNING these log every statement, bound values and result rows (password hashes among
-    them): never let them. DATABASE_ECHO still works: SQLAlchemy sets its engine's own logger."""
+    them): never let them. DATABASE_ECHO logs the statements alone, on `tasks.sql`."""
     for name in ("aiosqlite", "sqlalchemy.engine"):
         logger = logging.getLogger(name)
         logger.setLevel(max(logging.WARNING, logger.level))

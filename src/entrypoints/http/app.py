@@ -53,14 +53,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.container = container
     install_error_handlers(app)
     install_docs(app)
-    # The busiest routes first: each request is matched against the routes in order.
-    routers = [reports.stats, bulk.router]  # before tasks: /stats and /bulk are not task ids
-    routers += [tasks.router, reports.tags]
-    if container.adapters.tokens() is not None:  # local accounts need a secret to sign with
-        routers.append(accounts.accounts)
-    routers += [accounts.me, compat.router]  # compat after v1: /api/v1/tasks is never user "v1"
-    routers.append(health.router)
-    for router in routers:
+    # Local accounts need a secret to sign with.
+    local_accounts = [accounts.accounts] if container.adapters.tokens() is not None else []
+    # The busiest routes first: each request is matched against the routes in order. /stats and
+    # /bulk before the tasks (they are not task ids); compat after v1 (/api/v1/tasks is no user "v1").
+    routers = [reports.stats, bulk.router, tasks.router, reports.tags, *local_accounts, accounts.me]
+    for router in [*routers, compat.router, health.router]:
         _serve(app, router)
     app.add_middleware(RequestContextMiddleware)
     if settings.cors_origins:  # added last, so outermost: even a 500 answer gets its CORS headers

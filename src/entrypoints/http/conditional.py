@@ -44,7 +44,9 @@ def answer(task: Task, *, status_code: int = 200, location: str | None = None) -
     The route's response_model still documents the shape; answering a Response spares FastAPI
     validating the model it was just given once more before serialising it.
     """
-    headers = {"ETag": etag(task)} if location is None else {"ETag": etag(task), "Location": location}
+    headers = {"ETag": etag(task)}
+    if location is not None:
+        headers["Location"] = location
     return json_answer(TaskPublic.of(task), status_code=status_code, headers=headers)
 
 
