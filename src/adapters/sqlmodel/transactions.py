@@ -35,6 +35,12 @@ def is_unavailable(error: BaseException) -> bool:
         return False
     if isinstance(error, OSError | TimeoutError | asyncpg.exceptions.ConnectionDoesNotExistError):
         return True
+    if isinstance(error, asyncpg.exceptions.InternalClientError):
+        # The server ended the connection while it sat idle (pg_terminate_backend, a restart):
+        # asyncpg takes the unsolicited FATAL for a protocol error, and the connection answers
+        # "cannot switch to state ..." until its socket closes (asyncpg #1069; SQLAlchemy #13241
+        # counts it as a disconnect too).
+        return True
     if isinstance(error, asyncpg.PostgresError):
         return str(getattr(error, "sqlstate", "") or "").startswith(_UNAVAILABLE_PREFIXES)
     if isinstance(error, asyncpg.InterfaceError):
