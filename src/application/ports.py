@@ -27,6 +27,8 @@ class TaskRepository(ABC):
         self.owner_id = owner_id
 
     async def add(self, task: Task) -> None:
+        """Store a new task. It may be written only when the unit of work commits, so a clash
+        with a stored one can surface there; reads in the same unit of work see it either way."""
         self._check_owner(task)
         await self._add(task)
 

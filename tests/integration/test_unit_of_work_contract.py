@@ -180,3 +180,21 @@ async def test_an_unknown_id_is_simply_absent(uow_factory: UnitOfWorkFactory) ->
         deleted = await uow.tasks.delete(uuid.uuid4())
 
     assert (missing, deleted) == (None, False)
+
+
+async def test_a_unit_of_work_reads_the_tasks_it_added_before_it_commits(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner = new_owner()
+    first, second = a_task(owner, title="first"), a_task(owner, title="second")
+
+    async with uow_factory(owner) as uow:
+        await uow.tasks.add(first)
+        assert await uow.tasks.get(first.id) == first
+        await uow.tasks.add(second)
+        listed = await uow.tasks.find(TaskFilter())
+        await uow.commit()
+
+    assert {task.id for task in listed} == {first.id, second.id}
+    async with uow_factory(owner) as uow:
+        assert await uow.tasks.get(second.id) == second

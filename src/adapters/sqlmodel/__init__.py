@@ -1,1 +1,1 @@
-"""The SQL adapter: SQLModel tables, mappers, repositories and units of work over asyncpg and aiosqlite."""
+"""The SQL adapter: SQLModel tables, mappers, repositories and units of work over asyncpg and sqlite3."""

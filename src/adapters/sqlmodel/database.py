@@ -1,5 +1,5 @@
 """The database as units of work use it: transactions opened for an owner on the driver's
-connections (asyncpg, aiosqlite), with statements run on the driver directly."""
+connections (asyncpg; sqlite3 on threads of its own), with statements run on the driver directly."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from adapters.sqlmodel.transactions import TransactionPolicy, is_unavailable, tr
 log = logging.getLogger(__name__)
 slow_log = logging.getLogger("tasks.sql.slow")
 
-# Told each statement (and its arguments as the driver gets them) just before it is sent.
+# Told each statement (and its arguments as the driver gets them) just before it is sent; SQLite's
+# group commit tells each unit of work's writes and one COMMIT, not the savepoints around them.
 StatementListener = Callable[[str, Sequence[Any]], None]
 C = TypeVar("C")
-_NONE: Mapping[str, Any] = MappingProxyType({})
+NO_VALUES: Mapping[str, Any] = MappingProxyType({})
 Row = dict[str, Any]
 
 
@@ -36,7 +37,7 @@ class Transaction(ABC, Generic[C]):
         self.begun = False  # its opening statements went through
         self.settled = False  # ended by a COMMIT or ROLLBACK that went through: the connection is idle
 
-    async def fetch(self, statement: Statement, values: Mapping[str, Any] = _NONE) -> list[Row]:
+    async def fetch(self, statement: Statement, values: Mapping[str, Any] = NO_VALUES) -> list[Row]:
         compiled = statement.on(self.database.dialect)
         arguments = compiled.arguments(values)
         started = self.database.starting(compiled.sql, arguments)
@@ -44,11 +45,11 @@ class Transaction(ABC, Generic[C]):
         self.database.finished(compiled.sql, started)
         return [compiled.row(row) for row in rows]
 
-    async def fetch_one(self, statement: Statement, values: Mapping[str, Any] = _NONE) -> Row | None:
+    async def fetch_one(self, statement: Statement, values: Mapping[str, Any] = NO_VALUES) -> Row | None:
         rows = await self.fetch(statement, values)
         return rows[0] if rows else None
 
-    async def execute(self, statement: Statement, values: Mapping[str, Any] = _NONE) -> int:
+    async def execute(self, statement: Statement, values: Mapping[str, Any] = NO_VALUES) -> int:
         """Run a statement that returns no rows; how many rows it changed."""
         compiled = statement.on(self.database.dialect)
         arguments = compiled.arguments(values)
@@ -56,6 +57,11 @@ class Transaction(ABC, Generic[C]):
         changed = await self._execute(compiled, arguments)
         self.database.finished(compiled.sql, started)
         return changed
+
+    async def write(self, statement: Statement, values: Mapping[str, Any] = NO_VALUES) -> None:
+        """Run a statement that changes rows and whose answer nobody waits for (an INSERT): sent at
+        the latest with the COMMIT, so its errors may surface only then (see SqliteTransaction)."""
+        await self.execute(statement, values)
 
     async def commit(self) -> None:
         if self.open:

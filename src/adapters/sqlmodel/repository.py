@@ -93,7 +93,7 @@ class SqlTaskRepository(TaskRepository):
         self._transaction = transaction
 
     async def _add(self, task: Task) -> None:
-        await self._transaction.execute(_INSERT, task_to_row(task))
+        await self._transaction.write(_INSERT, task_to_row(task))
 
     async def _get(self, owner_id: str, task_id: UUID, for_update: bool) -> Task | None:
         statement = _GET_FOR_UPDATE if for_update else _GET

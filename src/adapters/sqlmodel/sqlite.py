@@ -1,17 +1,19 @@
-"""SQLite through aiosqlite: one connection that every unit of work reads on, one that writes."""
+"""SQLite: one connection that every unit of work reads on, one that writes, each on a thread of its own."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
-from typing import Any
+import copy
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
-import aiosqlite
-from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
-from adapters.sqlmodel.database import Database, Transaction
-from adapters.sqlmodel.statements import Compiled
+from adapters.sqlmodel.database import NO_VALUES, Database, Transaction
+from adapters.sqlmodel.statements import Compiled, Statement
 from adapters.sqlmodel.transactions import TransactionPolicy
 
 BUSY_TIMEOUT_MS = 5000
@@ -22,14 +24,133 @@ PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
+T = TypeVar("T")
+Write = tuple[str, Sequence[Any]]  # a statement's SQL and its arguments, as sqlite3 takes them
 
 
-class SqliteTransaction(Transaction[aiosqlite.Connection]):
+class SqliteConnection:
+    """A sqlite3 connection and the one thread it is used on: `call` runs a function with the
+    connection there, calls in the order they were made. The event loop never touches the
+    connection itself, so sqlite3's same-thread check stays on."""
+
+    def __init__(self, executor: ThreadPoolExecutor, connection: sqlite3.Connection) -> None:
+        self._executor = executor
+        self._connection = connection
+
+    @classmethod
+    async def open(cls, path: str) -> SqliteConnection:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        try:
+            connection = await asyncio.get_running_loop().run_in_executor(executor, _connect, path)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(executor, connection)
+
+    async def call(self, function: Callable[..., T], *arguments: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, function, self._connection, *arguments)
+
+    async def close(self) -> None:
+        try:
+            await self.call(sqlite3.Connection.close)
+        finally:
+            self._executor.shutdown(wait=False)
+
+
+# --- What runs on a connection's thread ---
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    # No implicit transactions: the writer opens its own, with BEGIN IMMEDIATE.
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        for pragma in PRAGMAS:
+            connection.execute(pragma)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _fetch(connection: sqlite3.Connection, sql: str, arguments: Sequence[Any]) -> list[Any]:
+    return connection.execute(sql, arguments).fetchall()
+
+
+def _write_then(
+    connection: sqlite3.Connection,
+    begin: bool,
+    writes: list[Write],
+    sql: str,
+    arguments: Sequence[Any],
+    rows: bool,
+) -> Any:
+    """Open the transaction if asked, send the writes held back so far, then the statement: its
+    rows, or how many rows it changed."""
+    if begin:
+        connection.execute("BEGIN IMMEDIATE")
+    for write in writes:
+        connection.execute(*write)
+    cursor = connection.execute(sql, arguments)
+    return cursor.fetchall() if rows else cursor.rowcount
+
+
+def _commit(connection: sqlite3.Connection, writes: list[Write]) -> None:
+    for write in writes:
+        connection.execute(*write)
+    if connection.in_transaction:
+        connection.execute("COMMIT")
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
+
+
+def _commit_group(connection: sqlite3.Connection, group: list[list[Write]]) -> list[Exception | None]:
+    """Several units of work's writes in one transaction, each under a savepoint of its own so
+    that one failing leaves the others whole; what failed, by unit of work. A unit of work alone
+    needs no savepoint. When the transaction itself fails, none of them was kept, and the error is
+    raised for all."""
+    alone = len(group) == 1
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes: list[Exception | None] = []
+        for writes in group:
+            if alone:
+                _commit(connection, writes)
+                return [None]
+            connection.execute("SAVEPOINT unit_of_work")
+            try:
+                for write in writes:
+                    connection.execute(*write)
+            except sqlite3.Error as error:
+                connection.execute("ROLLBACK TO unit_of_work")
+                outcomes.append(error)
+            else:
+                outcomes.append(None)
+            connection.execute("RELEASE unit_of_work")
+        connection.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            _rollback(connection)
+        raise
+    return outcomes
+
+
+# --- Units of work ---
+
+
+class SqliteTransaction(Transaction[SqliteConnection]):
     """Reads until the first write run on the shared reading connection, each statement on its own
-    (in WAL mode, a consistent view of what was committed). The first write, or a read that locks
-    rows (FOR UPDATE, which SQLite has not), takes the process's write lock and moves the unit of
-    work to the writing connection; there the driver opens the transaction with BEGIN IMMEDIATE in
-    the same call as the first writing statement.
+    (in WAL mode, a consistent view of what was committed).
+
+    A write whose answer nobody waits for (`write`, e.g. an INSERT) is held back, and sent at the
+    latest with the COMMIT: a unit of work that only does such writes goes to the group commit
+    (see SqliteDatabase.commit_together). Any other write, or a read that locks rows (FOR UPDATE,
+    which SQLite has not), or a read after a held-back write, takes the process's write lock and
+    moves the unit of work to the writing connection, where BEGIN IMMEDIATE, the held-back writes
+    and the statement go in one call.
 
     The lock comes first, so a read-then-write unit of work never has to upgrade a read lock (which
     fails at once in WAL mode when someone else wrote meanwhile, SQLITE_BUSY_SNAPSHOT), and writers
@@ -39,48 +160,78 @@ class SqliteTransaction(Transaction[aiosqlite.Connection]):
     database: SqliteDatabase
     writing = False
 
+    def __init__(self, database: SqliteDatabase, connection: SqliteConnection) -> None:
+        super().__init__(database, connection)
+        self.held: list[Write] = []
+
+    async def write(self, statement: Statement, values: Mapping[str, Any] = NO_VALUES) -> None:
+        compiled = statement.on(self.database.dialect)
+        self.held.append((compiled.sql, compiled.arguments(values)))
+
     async def _fetch(self, compiled: Compiled, arguments: Sequence[Any]) -> Sequence[Sequence[Any]]:
-        if compiled.writes and not self.writing:
-            await self._take_the_writer()
-        return await self.connection.execute_fetchall(compiled.sql, arguments)  # type: ignore[return-value]
+        if not (compiled.writes or self.held or self.writing):
+            return await self.connection.call(_fetch, compiled.sql, arguments)
+        return await self._on_the_writer(compiled, arguments, rows=True)  # type: ignore[no-any-return]
 
     async def _execute(self, compiled: Compiled, arguments: Sequence[Any]) -> int:
-        if not self.writing:
-            await self._take_the_writer()
-        before = self.connection.total_changes
-        await self.connection.execute_fetchall(compiled.sql, arguments)
-        return self.connection.total_changes - before
+        return await self._on_the_writer(compiled, arguments, rows=False)  # type: ignore[no-any-return]
 
-    async def _take_the_writer(self) -> None:
-        self.connection = await self.database.writer()
-        self.writing = True
+    async def _on_the_writer(self, compiled: Compiled, arguments: Sequence[Any], *, rows: bool) -> Any:
+        begin = not self.writing
+        if begin:
+            self.connection = await self.database.writer()
+            self.writing = True
+        held, self.held = self._sending(self.held), []
+        return await self.connection.call(_write_then, begin, held, compiled.sql, arguments, rows)
+
+    def _sending(self, writes: list[Write]) -> list[Write]:
+        for write in writes:
+            self.database.starting(*write)
+        return writes
 
     async def _end(self, verb: str) -> None:
+        held, self.held = self.held, []
+        if verb == "COMMIT" and held and not self.writing:
+            await self.database.commit_together(self._sending(held))
+            return
         if not self.writing:
-            return  # reads only: nothing was begun
-        if self.connection.in_transaction:
+            return  # reads only (or a rollback of writes never sent): nothing was begun
+        if verb == "COMMIT":
+            self._sending(held)
             self.database.starting(verb)
-            await (self.connection.commit() if verb == "COMMIT" else self.connection.rollback())
+            await self.connection.call(_commit, held)
+        else:
+            self.database.starting(verb)
+            await self.connection.call(_rollback)
         # Only once it went through: after a failure the unit of work's end rolls back first.
         self.writing = False
         self.database.release_writer()
 
 
-class SqliteDatabase(Database[aiosqlite.Connection]):
-    """Two connections per process, each a thread of aiosqlite's: more would only take turns at the
-    one core a worker runs on, and each holds a page cache of its own."""
+class SqliteDatabase(Database[SqliteConnection]):
+    """Two connections per process, each on a thread of its own: more would only take turns at the
+    one core a worker runs on, and each holds a page cache of its own.
 
-    dialect = SQLiteDialect_aiosqlite()
+    Units of work whose writes need no answer before they commit (creating a task) are committed
+    together: whoever is waiting when the writer comes free goes in the same transaction, each
+    under its own savepoint, in one call to the writer's thread. Under load that is one COMMIT
+    for many of them instead of two thread hops each, one after the other, with the event loop's
+    turn in between (group commit, as databases do with their logs).
+    """
+
+    dialect = SQLiteDialect_pysqlite()
 
     def __init__(
         self, path: str, policy: TransactionPolicy, *, slow_statement_ms: float | None = None
     ) -> None:
         super().__init__(policy, slow_statement_ms=slow_statement_ms)
         self._path = path
-        self._reader: aiosqlite.Connection | None = None
-        self._writer: aiosqlite.Connection | None = None
+        self._reader: SqliteConnection | None = None
+        self._writer: SqliteConnection | None = None
         self._opening: asyncio.Lock | None = None
         self._write_lock: asyncio.Lock | None = None
+        self._waiting: list[tuple[list[Write], asyncio.Future[None]]] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def _begin(self, owner_id: str, deadline: float) -> SqliteTransaction:
         """Nothing to send: SQLite has no row-level security, and a transaction starts on first write."""
@@ -90,22 +241,22 @@ class SqliteDatabase(Database[aiosqlite.Connection]):
         transaction.begun = True
         return transaction
 
-    async def end(self, transaction: Transaction[aiosqlite.Connection]) -> None:
+    async def end(self, transaction: Transaction[SqliteConnection]) -> None:
         assert isinstance(transaction, SqliteTransaction)
+        transaction.held.clear()
         try:
             if transaction.writing:
                 await asyncio.shield(self._roll_back(transaction))
         finally:
             self.checked_out -= 1
 
-    async def writer(self) -> aiosqlite.Connection:
-        """The writing connection, once this unit of work holds the process's write lock."""
+    async def writer(self) -> SqliteConnection:
+        """The writing connection, once the caller holds the process's write lock."""
         self._write_lock = self._write_lock or asyncio.Lock()
         await self._write_lock.acquire()
         try:
             if self._writer is None:
-                # The driver begins a transaction (IMMEDIATE) before a statement that writes.
-                self._writer = await self._connect(isolation_level="IMMEDIATE")
+                self._writer = await SqliteConnection.open(self._path)
         except BaseException:
             self._write_lock.release()
             raise
@@ -115,12 +266,53 @@ class SqliteDatabase(Database[aiosqlite.Connection]):
         assert self._write_lock is not None
         self._write_lock.release()
 
+    async def commit_together(self, writes: list[Write]) -> None:
+        """Commit one unit of work's writes with those of everyone else waiting; return once they
+        are committed, or raise what kept them from it.
+
+        The group is committed by a task of its own, so a request that is cancelled while it waits
+        cannot stop the others' commit (its own writes may still land, as a COMMIT already sent)."""
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((writes, done))
+        if self._committer is None:
+            self._committer = asyncio.create_task(self._commit_groups())
+        await done
+
+    async def _commit_groups(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    await self._commit_group(group)
+                except Exception as error:  # the transaction failed: none of the group was kept
+                    _settle(group, error)
+                except BaseException:
+                    _settle(group, None)
+                    raise
+        finally:
+            self._committer = None
+
+    async def _commit_group(self, group: list[tuple[list[Write], asyncio.Future[None]]]) -> None:
+        writer = await self.writer()
+        try:
+            started = self.starting("COMMIT")
+            outcomes = await writer.call(_commit_group, [writes for writes, _ in group])
+            self.finished("COMMIT", started)
+        finally:
+            self.release_writer()
+        for (_, done), outcome in zip(group, outcomes, strict=True):
+            if not done.done():
+                if outcome is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(outcome)
+
     async def _roll_back(self, transaction: SqliteTransaction) -> None:
         """After an error or a cancellation: a statement may still be running in the writer's
         thread, and the rollback queues behind it there. A writer that cannot roll back is closed."""
         connection = transaction.connection
         try:
-            await connection.rollback()
+            await connection.call(_rollback)
         except Exception:
             self._writer = None
             with contextlib.suppress(Exception):
@@ -129,31 +321,37 @@ class SqliteDatabase(Database[aiosqlite.Connection]):
             transaction.open = transaction.writing = False
             self.release_writer()
 
-    async def _open_reader(self, deadline: float) -> aiosqlite.Connection:
+    async def _open_reader(self, deadline: float) -> SqliteConnection:
         self._opening = self._opening or asyncio.Lock()
         async with asyncio.timeout_at(deadline), self._opening:
             if self._reader is None:
-                self._reader = await self._connect(isolation_level=None)  # each statement on its own
+                self._reader = await SqliteConnection.open(self._path)
         return self._reader
-
-    async def _connect(self, *, isolation_level: str | None) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(self._path, isolation_level=isolation_level)
-        try:
-            for pragma in PRAGMAS:
-                await connection.execute_fetchall(pragma)
-        except BaseException:
-            await connection.close()
-            raise
-        return connection
 
     async def ping(self) -> None:
         loop = asyncio.get_running_loop()
         reader = self._reader or await self._open_reader(loop.time() + self.policy.begin_deadline_seconds)
-        await reader.execute_fetchall("SELECT 1")
+        await reader.call(_fetch, "SELECT 1", ())
 
     async def close(self) -> None:
-        """Close both connections; they open again if the database is used after."""
+        """Close both connections, once any group commit under way is done; they open again if the
+        database is used after."""
+        if self._committer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._committer)
         for connection in (self._reader, self._writer):
             if connection is not None:
                 await connection.close()
         self._reader = self._writer = None
+
+
+def _settle(group: list[tuple[list[Write], asyncio.Future[None]]], error: Exception | None) -> None:
+    """Every unit of work of a group that could not be committed hears why, each with its own copy
+    of the error; with none (the committer was cancelled, at shutdown), it is cancelled."""
+    for _, done in group:
+        if done.done():
+            continue
+        if error is None:
+            done.cancel()
+        else:
+            done.set_exception(copy.copy(error))
