@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from adapters.sqlmodel.engine import create_engine
 from adapters.sqlmodel.setup import PoolOptions
-from adapters.sqlmodel.tables import metadata
+from adapters.sqlmodel.tables import compared_on, metadata
 from adapters.sqlmodel.urls import database_target
 from entrypoints.settings import Settings
 
@@ -28,6 +28,7 @@ def _configure(connection: Connection) -> None:
         connection=connection,
         target_metadata=metadata,
         compare_type=True,
+        include_object=compared_on(connection.dialect.name),
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
