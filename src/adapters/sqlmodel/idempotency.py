@@ -13,7 +13,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 
 from adapters.sqlmodel.database import Transaction
-from adapters.sqlmodel.mappers import utc
 from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.tables import idempotency_keys_table
 from application.idempotency import IdempotencyKeys, IdempotentCreation
@@ -76,8 +75,8 @@ def _row_to_creation(row: Mapping[Any, Any]) -> IdempotentCreation:
         key=row["key"],
         request_hash=row["request_hash"],
         task=_from_snapshot(row["user_id"], row["task_snapshot"]),
-        created_at=utc(row["created_at"]),
-        expires_at=utc(row["expires_at"]),
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
     )
 
 

@@ -1,7 +1,6 @@
 """Data mappers between the domain's Task and the tasks table's rows."""
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from domain.task import Priority, Recurrence, Task
@@ -31,6 +30,7 @@ def task_to_row(task: Task) -> dict[str, Any]:
 
 
 def row_to_task(row: Mapping[Any, Any]) -> Task:
+    """A row as statements.Compiled.row reads it: times already aware, in UTC."""
     recurrence = row["recurrence"]
     return Task(
         id=row["id"],
@@ -39,20 +39,11 @@ def row_to_task(row: Mapping[Any, Any]) -> Task:
         description=row["description"],
         priority=PRIORITY_BY_RANK[row["priority"]],
         tags=tuple(row["tags"]),
-        due_at=_utc_or_none(row["due_at"]),
+        due_at=row["due_at"],
         recurrence=None if recurrence is None else Recurrence(recurrence),
         completed=row["completed"],
-        created_at=utc(row["created_at"]),
-        updated_at=utc(row["updated_at"]),
-        completed_at=_utc_or_none(row["completed_at"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        completed_at=row["completed_at"],
         version=row["version"],
     )
-
-
-def _utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive times (stored in UTC); PostgreSQL hands back aware ones."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

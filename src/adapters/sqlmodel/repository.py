@@ -35,7 +35,8 @@ from application.summaries import TagCount, TaskStats
 from domain.task import Task
 
 _t = tasks_table.c
-_SELECT = select(tasks_table)
+# The task's own columns: the folded keys are for sorting and searching in SQL, not for reading back.
+_SELECT = select(*(column for column in tasks_table.columns if column.key not in {"title_key", "search_key"}))
 _MUTABLE = [column.key for column in tasks_table.columns if column.key not in {"id", "user_id", "created_at"}]
 _ONE = and_(_t.user_id == bindparam("owner"), _t.id == bindparam("task_id"))
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
@@ -31,31 +32,66 @@ Write = tuple[str, Sequence[Any]]  # a statement's SQL and its arguments, as sql
 class SqliteConnection:
     """A sqlite3 connection and the one thread it is used on: `call` runs a function with the
     connection there, calls in the order they were made. The event loop never touches the
-    connection itself, so sqlite3's same-thread check stays on."""
+    connection itself, so sqlite3's same-thread check stays on. (aiosqlite's design, down to what
+    the group commit needs, which aiosqlite has no public call for: a function run in its thread.)"""
 
-    def __init__(self, executor: ThreadPoolExecutor, connection: sqlite3.Connection) -> None:
-        self._executor = executor
-        self._connection = connection
+    def __init__(self, path: str) -> None:
+        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, args=(path,), name="sqlite", daemon=True)
 
     @classmethod
     async def open(cls, path: str) -> SqliteConnection:
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        connection = cls(path)
+        connection._thread.start()
         try:
-            connection = await asyncio.get_running_loop().run_in_executor(executor, _connect, path)
+            await connection.call(_check)
         except BaseException:
-            executor.shutdown(wait=False)
+            connection._calls.put(None)
             raise
-        return cls(executor, connection)
+        return connection
 
-    async def call(self, function: Callable[..., T], *arguments: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, function, self._connection, *arguments)
+    def call(self, function: Callable[..., T], *arguments: Any) -> asyncio.Future[T]:
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._calls.put((done, function, arguments))
+        return done
 
     async def close(self) -> None:
         try:
             await self.call(sqlite3.Connection.close)
         finally:
-            self._executor.shutdown(wait=False)
+            self._calls.put(None)  # the thread ends after the calls before it
+
+    def _serve(self, path: str) -> None:
+        connection: sqlite3.Connection | None = None
+        opening: BaseException | None = None
+        try:
+            connection = _connect(path)
+        except BaseException as error:
+            opening = error
+        while (call := self._calls.get()) is not None:
+            done, function, arguments = call
+            loop = done.get_loop()
+            result, failure = None, None
+            try:
+                if connection is None:
+                    raise opening or sqlite3.OperationalError("the connection could not be opened")
+                result = function(connection, *arguments)
+            except BaseException as error:
+                failure = error
+            with contextlib.suppress(RuntimeError):  # the event loop is gone: nobody waits
+                loop.call_soon_threadsafe(_settle_call, done, result, failure)
+
+
+_Call = tuple["asyncio.Future[Any]", Callable[..., Any], tuple[Any, ...]]
+
+
+def _settle_call(done: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if done.cancelled():
+        return  # the caller went away; what ran, ran
+    if error is None:
+        done.set_result(result)
+    else:
+        done.set_exception(error)
 
 
 # --- What runs on a connection's thread ---
@@ -71,6 +107,10 @@ def _connect(path: str) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def _check(_connection: sqlite3.Connection) -> None:
+    """Nothing: answered only once the connection is open, or with why it could not be."""
 
 
 def _fetch(connection: sqlite3.Connection, sql: str, arguments: Sequence[Any]) -> list[Any]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON
+import pydantic_core
+from sqlalchemy import JSON, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -20,13 +21,14 @@ Processor = Callable[[Any], Any] | None
 class Compiled:
     """One statement as one dialect's driver takes it: SQL text with positional placeholders,
     the bound names in placeholder order, and the type conversions SQLAlchemy would have applied
-    on the way in and out (so rows are stored and read exactly as through an engine)."""
+    on the way in and out (so rows are stored as through an engine, and read alike from every
+    dialect: see _result_processor)."""
 
     sql: str
     names: tuple[str, ...]
     binds: tuple[Processor, ...]
     columns: tuple[str, ...]
-    results: tuple[Processor, ...]
+    converted: tuple[tuple[str, Callable[[Any], Any]], ...]  # the columns read through a conversion
     writes: bool  # changes rows, or locks them for a change
     given: Mapping[str, Any]  # the values the statement itself carries, e.g. an IN list's
 
@@ -39,10 +41,12 @@ class Compiled:
         ]
 
     def row(self, raw: Sequence[Any]) -> dict[str, Any]:
-        return {
-            name: value if process is None or value is None else process(value)
-            for name, process, value in zip(self.columns, self.results, raw, strict=True)
-        }
+        row = dict(zip(self.columns, raw, strict=True))
+        for name, process in self.converted:
+            value = row[name]
+            if value is not None:
+                row[name] = process(value)
+        return row
 
 
 class Statement:
@@ -80,12 +84,14 @@ def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
         binds[name if name in binds else name.rpartition("_")[0]].type.dialect_impl(dialect) for name in names
     ]
     selected = _selected_columns(statement)
+    columns = tuple(column.key for column in selected)
+    results = tuple(_result_processor(column.type, dialect) for column in selected)
     return Compiled(
         sql=compiled.string,
         names=names,
         binds=tuple(type_.bind_processor(dialect) for type_ in types),
-        columns=tuple(column.key for column in selected),
-        results=tuple(_result_processor(column.type, dialect) for column in selected),
+        columns=columns,
+        converted=tuple((name, process) for name, process in zip(columns, results, strict=True) if process),
         # A read that locks rows is a write's first step: SQLite serves it as one (see sqlite.py).
         writes=isinstance(statement, UpdateBase) or getattr(statement, "_for_update_arg", None) is not None,
         given=given,
@@ -100,10 +106,19 @@ def _selected_columns(statement: ClauseElement) -> list[Any]:
 
 
 def _result_processor(type_: Any, dialect: Dialect) -> Processor:
+    """How a column's value is read, so that every dialect hands back the same: among others,
+    times aware and in UTC (asyncpg's own for timestamptz; SQLite stores UTC clock readings)."""
     implementation = type_.dialect_impl(dialect)
+    if isinstance(implementation, DateTime) and dialect.name == "sqlite":
+        return _sqlite_time
+    if isinstance(implementation, JSON):
+        # The drivers hand back the text (SQLAlchemy's asyncpg dialect decodes JSON in a codec it
+        # installs on each connection); pydantic's parser reads it several times faster than json.
+        return pydantic_core.from_json
     process: Processor = implementation.result_processor(dialect, None)
-    if process is None and isinstance(implementation, JSON) and dialect.name == "postgresql":
-        # SQLAlchemy's asyncpg dialect decodes JSON in a codec it installs on each connection;
-        # asyncpg on its own hands back the text.
-        return json.loads
     return process
+
+
+def _sqlite_time(stored: str) -> datetime:
+    """SQLAlchemy's SQLite text for a time ("2026-12-02 08:57:07.331284", in UTC), as an aware time."""
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)

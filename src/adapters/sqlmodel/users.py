@@ -8,7 +8,6 @@ import asyncpg
 from sqlalchemy import bindparam, insert, select
 
 from adapters.sqlmodel.database import Transaction
-from adapters.sqlmodel.mappers import utc
 from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.tables import users_table
 from application.identity import UserRepository
@@ -63,5 +62,5 @@ class SqlUserRepository(UserRepository):
             email=row["email"],
             name=row["name"],
             password_hash=row["password_hash"],
-            created_at=utc(row["created_at"]),
+            created_at=row["created_at"],
         )

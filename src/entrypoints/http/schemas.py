@@ -158,20 +158,7 @@ class TaskPublic(BaseModel):
 
     @classmethod
     def of(cls, task: Task) -> TaskPublic:
-        return cls(
-            id=task.id,
-            title=task.title,
-            description=task.description,
-            completed=task.completed,
-            priority=task.priority,
-            tags=list(task.tags),
-            due_at=task.due_at,
-            recurrence=task.recurrence,
-            created_at=task.created_at,
-            updated_at=task.updated_at,
-            completed_at=task.completed_at,
-            version=task.version,
-        )
+        return cls.model_validate(task, from_attributes=True)  # one call into pydantic's core
 
 
 class TaskPagePublic(BaseModel):
