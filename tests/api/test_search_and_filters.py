@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections import Counter
 from datetime import datetime
@@ -10,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from entrypoints.http.schemas import TaskListQuery
 from tests.api.helpers import TASKS, assert_invalid, assert_problem, create_task
 from tests.conftest import BACKENDS
 
@@ -378,3 +381,58 @@ async def test_walking_pages_while_tasks_are_added_sees_every_task_present_at_th
     assert cursor is None
     assert all(count == 1 for count in counts.values()), counts
     assert [task_id for task_id in seen if task_id in set(expected)] == expected
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        ("limit", "0"),
+        ("limit", "many"),
+        ("sort", "-owner"),
+        ("priority", "urgent"),
+        ("completed", "perhaps"),
+        ("due_before", "tomorrow"),
+        ("cursor", "x" * 513),
+    ],
+)
+async def test_an_invalid_list_parameter_is_a_422_located_in_the_query_under_its_name(
+    client: httpx.AsyncClient, alice: dict[str, str], parameter: str, value: str
+) -> None:
+    response = await client.get(TASKS, params={parameter: value}, headers=alice)
+
+    body = assert_invalid(response, parameter)
+    assert [error["loc"] for error in body["errors"]] == [["query", parameter]]
+
+
+async def test_a_repeated_list_parameter_counts_once_with_its_last_value_and_tags_count_each(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    for n in range(3):
+        await create_task(client, alice, title=f"task {n}", tags=["a", "b"] if n else ["a"])
+
+    response = await client.get(
+        TASKS, params=[("limit", "1"), ("limit", "3"), ("tag", "a"), ("tag", "b")], headers=alice
+    )
+
+    assert response.status_code == 200, response.text
+    assert [task["title"] for task in response.json()["items"]] == ["task 2", "task 1"]
+
+
+async def test_the_list_documents_each_of_its_query_parameters(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+
+    parameters = {p["name"]: p for p in schema["paths"][TASKS]["get"]["parameters"]}
+
+    assert set(parameters) == set(TaskListQuery.model_fields)
+    assert {p["in"] for p in parameters.values()} == {"query"}
+    assert parameters["tag"]["schema"]["type"] == "array"
+    assert parameters["limit"]["schema"] == {
+        "type": "integer",
+        "maximum": 100,
+        "minimum": 1,
+        "default": 20,
+        "title": "Limit",
+    }
+    referred = re.findall(r"#/components/schemas/(\w+)", json.dumps(parameters))
+    assert "Priority" in referred
+    assert set(referred) <= set(schema["components"]["schemas"])

@@ -19,6 +19,7 @@ from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.problems import Problem
+from entrypoints.http.query import document_query_models
 from entrypoints.observability import configure_logging
 from entrypoints.settings import Settings
 
@@ -97,6 +98,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas.update(definitions)
         schemas["Problem"] = problem_schema
+        document_query_models(schema, app.routes)
         document_security(schema, app.routes)
         app.openapi_schema = schema
     return app.openapi_schema

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from application.queries import Sort
 from application.tasks import (
@@ -20,6 +20,7 @@ from entrypoints.http.conditional import CONDITIONAL, IfMatch, TaskId, accepted_
 from entrypoints.http.dependencies import provided
 from entrypoints.http.idempotency import IDEMPOTENT_CREATION, IdempotencyKey
 from entrypoints.http.problems import problem_responses
+from entrypoints.http.query import query_model
 from entrypoints.http.schemas import (
     TaskCreate,
     TaskListQuery,
@@ -55,7 +56,7 @@ async def create_task(
 async def list_tasks(
     owner: Owner,
     list_page: Annotated[ListTasks, Depends(provided(lambda c: c.use_cases.list_tasks))],
-    query: Annotated[TaskListQuery, Query()],
+    query: Annotated[TaskListQuery, Depends(query_model(TaskListQuery))],
 ) -> Response:
     page = await list_page(
         owner,

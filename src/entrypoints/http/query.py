@@ -1,0 +1,95 @@
+"""Query parameters read as one model in one validation. FastAPI reads a query model field by field,
+in Python, on every request; here the parameters go to pydantic at once, and the OpenAPI document
+shows them exactly as FastAPI would have (`document_query_models`)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+QueryReader = Callable[[Request], Awaitable[Any]]
+_MODELS: dict[QueryReader, type[BaseModel]] = {}
+
+
+def query_model(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """A dependency that reads the request's query string as `model`: a field whose type is a list
+    takes every value of its parameter, any other field the last one, as FastAPI reads them.
+    Invalid parameters are the 422 FastAPI gives, located at ("query", <name>)."""
+    repeatable = {name for name, field in model.model_fields.items() if _is_list(field.annotation)}
+
+    async def read(request: Request) -> M:
+        parameters = request.query_params
+        values: dict[str, Any] = dict(parameters)
+        for name in repeatable & values.keys():
+            values[name] = parameters.getlist(name)
+        try:
+            return model.model_validate(values)
+        except ValidationError as error:
+            errors = error.errors(include_url=False)
+            raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in errors]) from None
+
+    _MODELS[read] = model
+    return read
+
+
+def document_query_models(schema: dict[str, Any], routes: list[Any]) -> None:
+    """Give each operation that reads a query model the parameters FastAPI itself documents for
+    that model (taken from FastAPI's schema of a route that declares it), and the components
+    they refer to."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for route in routes:
+        if not (isinstance(route, APIRoute) and route.include_in_schema):
+            continue
+        readers = [d.call for d in route.dependant.dependencies if d.call in _MODELS]
+        for reader in readers:
+            parameters, referred = _documented(_MODELS[reader])
+            for method in route.methods or ():
+                operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+                if operation is not None:
+                    operation["parameters"] = [*parameters, *operation.get("parameters", [])]
+            for name in _referred(parameters, referred):
+                components.setdefault(name, referred[name])
+
+
+def _documented(model: type[BaseModel]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def declares(**_: Any) -> None: ...
+
+    declared = Annotated[model, Query()]  # type: ignore[valid-type]
+    parameter = inspect.Parameter("query", inspect.Parameter.KEYWORD_ONLY, annotation=declared)
+    declares.__signature__ = inspect.Signature([parameter])  # type: ignore[attr-defined]
+    probe = get_openapi(title="", version="", routes=[APIRoute("/", declares, methods=["GET"])])
+    operation = probe["paths"]["/"]["get"]
+    return operation.get("parameters", []), probe.get("components", {}).get("schemas", {})
+
+
+def _referred(parameters: list[dict[str, Any]], components: dict[str, Any]) -> set[str]:
+    """The components the parameters refer to, and those these refer to in turn."""
+    found: set[str] = set()
+    pending: list[Any] = list(parameters)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            reference = item.get("$ref")
+            if isinstance(reference, str):
+                name = reference.rsplit("/", 1)[-1]
+                if name not in found:
+                    found.add(name)
+                    pending.append(components.get(name))
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
+
+
+def _is_list(annotation: Any) -> bool:
+    while getattr(annotation, "__metadata__", None) is not None:  # Annotated[list[...], ...]
+        annotation = annotation.__origin__
+    return getattr(annotation, "__origin__", None) is list
