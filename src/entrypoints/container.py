@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
-from adapters.security.jwks import JwksTokens
 from adapters.security.jwt_tokens import SharedSecretTokens
 from adapters.security.passwords import Argon2Hasher
 from adapters.security.routing import RoutedTokenVerifier
@@ -34,6 +33,9 @@ from application.tasks import (
 from application.tasks.bulk import ActOnTasks
 from application.tasks.reports import GetTaskStats, ListTags
 from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.security.jwks import JwksTokens
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ def _jwks(settings: Settings) -> JwksTokens | None:
             "AUTH_JWKS_URL is set without AUTH_ISSUER and AUTH_AUDIENCE: any token the identity "
             "provider signs, for whatever application, is accepted. Set both (Better Auth: its base URL)."
         )
+    from adapters.security.jwks import JwksTokens  # noqa: PLC0415 (and httpx: only for a JWKS)
+
     return JwksTokens(
         settings.auth_jwks_url,
         issuer=settings.auth_issuer,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -14,7 +15,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.engine import Dialect
 
 from adapters.sqlmodel.statements import Compiled, Statement
-from adapters.sqlmodel.transactions import TransactionPolicy, is_unavailable, translated
+from adapters.sqlmodel.transactions import TransactionPolicy
+from application.errors import DatabaseUnavailable, TransientConflict
 
 log = logging.getLogger(__name__)
 slow_log = logging.getLogger("tasks.sql.slow")
@@ -117,11 +119,11 @@ class Database(ABC, Generic[C]):
             try:
                 return await self._begin(owner_id or "", deadline)
             except Exception as error:
-                unavailable = is_unavailable(error)
+                unavailable = self.is_unavailable(error)
                 if unavailable:
                     self._connection_failed()
                 if not unavailable or attempt == attempts or loop.time() >= deadline:
-                    failure = translated(error)
+                    failure = self.translated(error)
                     if failure is error:
                         raise
                     raise failure from error
@@ -129,6 +131,34 @@ class Database(ABC, Generic[C]):
                 backoff = self.policy.connect_backoff_seconds * 2 ** (attempt - 1)
                 await asyncio.sleep(min(backoff, max(0.0, deadline - loop.time())))
         raise AssertionError("unreachable")
+
+    # --- What the driver's failures mean to the application ---
+
+    def is_unavailable(self, error: BaseException) -> bool:
+        """The database could not be reached, or the connection died: nothing of the transaction
+        was kept. A certificate that fails verification is the configuration's fault, not a
+        passing failure."""
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return False
+        return isinstance(error, OSError | TimeoutError)
+
+    def conflict(self, error: BaseException) -> str | None:
+        """What made a transaction fail that the same work may pass when run again (a
+        serialization failure, a deadlock, a busy database), or None."""
+        return None
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        """A write failed on a unique key: the row is there already."""
+        return False
+
+    def translated(self, error: BaseException) -> BaseException:
+        """The application's word for a database failure, or the failure itself when it has none."""
+        conflict = self.conflict(error)
+        if conflict is not None:
+            return TransientConflict(conflict)
+        if self.is_unavailable(error):
+            return DatabaseUnavailable(type(error).__name__)
+        return error
 
     def starting(self, sql: str, arguments: Sequence[Any] = ()) -> float:
         for listener in self.listeners:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from adapters.sqlmodel.database import Database, Transaction
 from adapters.sqlmodel.pool import Pool
 from adapters.sqlmodel.statements import Compiled
-from adapters.sqlmodel.transactions import TransactionPolicy, is_unavailable
+from adapters.sqlmodel.transactions import TransactionPolicy
 
 # Transaction-local settings (set_config(..., true)) survive a transaction-mode pooler, where a
 # session-level SET would leak to whichever client gets the server connection next.
@@ -27,6 +27,10 @@ OPENING = (
     " set_config('idle_in_transaction_session_timeout', '{idle_timeout}', true)"
 )
 _ROLLBACK_SECONDS = 5.0
+# Serialization failure and deadlock: the same work may pass when run again.
+_CONFLICT_SQLSTATES = ("40001", "40P01")
+# Class 08 (connection exception), 57P01-03 (shut down, crashed, starting), 53300 (too many clients).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
 
 
 def literal(text: str) -> str:
@@ -147,11 +151,37 @@ class PostgresDatabase(Database[Connection]):
                     await connection.execute("ROLLBACK")
         except Exception as error:
             # Cancelled mid-statement, or the connection died: it cannot be trusted to be idle.
-            if is_unavailable(error):
+            if self.is_unavailable(error):
                 self._pool.expire()  # its siblings likely died with it
             connection.terminate()
             return False
         return not connection.is_closed()
+
+    def is_unavailable(self, error: BaseException) -> bool:
+        if super().is_unavailable(error) or isinstance(error, asyncpg.ConnectionDoesNotExistError):
+            return True
+        if isinstance(error, asyncpg.exceptions.InternalClientError):
+            # The server ended the connection while it sat idle (pg_terminate_backend, a restart):
+            # asyncpg takes the unsolicited FATAL for a protocol error, and the connection answers
+            # "cannot switch to state ..." until its socket closes (asyncpg #1069; SQLAlchemy
+            # #13241 counts it as a disconnect too).
+            return True
+        if isinstance(error, asyncpg.PostgresError):
+            return str(getattr(error, "sqlstate", "") or "").startswith(_UNAVAILABLE_SQLSTATES)
+        if isinstance(error, asyncpg.InterfaceError):
+            return "connection is closed" in str(error) or "connection was closed" in str(error)
+        return False
+
+    def conflict(self, error: BaseException) -> str | None:
+        if (
+            isinstance(error, asyncpg.PostgresError)
+            and getattr(error, "sqlstate", None) in _CONFLICT_SQLSTATES
+        ):
+            return type(error).__name__
+        return None
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return isinstance(error, asyncpg.UniqueViolationError)
 
     async def _connect(self) -> Connection:
         return await asyncpg.connect(**self._connect_args)
@@ -176,7 +206,7 @@ class PostgresDatabase(Database[Connection]):
                 connection.terminate()
                 self._pool.put(None)
                 self._pool.expire()
-                if not is_unavailable(error) or attempt == 2:
+                if not self.is_unavailable(error) or attempt == 2:
                     raise
             else:
                 self._pool.put(connection)

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from adapters.sqlmodel.database import Database
-from adapters.sqlmodel.postgres import PostgresDatabase
-from adapters.sqlmodel.sqlite import SqliteDatabase
 from adapters.sqlmodel.transactions import TransactionPolicy
 from adapters.sqlmodel.urls import database_target
 
@@ -61,7 +59,10 @@ def _database(
         if target.url.database in (None, "", ":memory:"):
             # Its reading and writing connections would each open a database of their own.
             raise ValueError("SQLite needs a file: in-memory databases are not supported")
-        # Pool settings do not apply: see SqliteDatabase.
+        # Pool settings do not apply: see SqliteDatabase. Each backend's module (and its driver) is
+        # loaded only when it is the one in use: one worker's memory is part of what it costs.
+        from adapters.sqlmodel.sqlite import SqliteDatabase  # noqa: PLC0415 (see above)
+
         return SqliteDatabase(target.url.database, policy, slow_statement_ms=slow_statement_ms)
     connect_args = {
         "host": target.url.host,
@@ -72,6 +73,8 @@ def _database(
         "timeout": connect_timeout,  # asyncpg's own default is 60 s
         **target.connect_args,
     }
+    from adapters.sqlmodel.postgres import PostgresDatabase  # noqa: PLC0415 (and asyncpg: only when used)
+
     return PostgresDatabase(
         connect_args,
         policy,

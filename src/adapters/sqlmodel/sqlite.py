@@ -25,6 +25,8 @@ PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
+# Busy or locked once busy_timeout ran out (another process writing): worth running the work again.
+_BUSY = ("SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED")
 T = TypeVar("T")
 Write = tuple[str, Sequence[Any]]  # a statement's SQL and its arguments, as sqlite3 takes them
 
@@ -272,6 +274,14 @@ class SqliteDatabase(Database[SqliteConnection]):
         self._write_lock: asyncio.Lock | None = None
         self._waiting: list[tuple[list[Write], asyncio.Future[None]]] = []
         self._committer: asyncio.Task[None] | None = None
+
+    def conflict(self, error: BaseException) -> str | None:
+        if isinstance(error, sqlite3.OperationalError) and error.sqlite_errorname in _BUSY:
+            return error.sqlite_errorname
+        return None
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.IntegrityError)
 
     async def _begin(self, owner_id: str, deadline: float) -> SqliteTransaction:
         """Nothing to send: SQLite has no row-level security, and a transaction starts on first write."""

@@ -8,7 +8,6 @@ from typing import Any, Self
 from adapters.sqlmodel.database import Database, Transaction
 from adapters.sqlmodel.idempotency import SqlIdempotencyKeys
 from adapters.sqlmodel.repository import SqlTaskRepository
-from adapters.sqlmodel.transactions import translated
 from adapters.sqlmodel.users import SqlUserRepository
 from application.identity import AccountsUnitOfWork
 from application.ports import AbstractUnitOfWork, UnitOfWork
@@ -41,14 +40,14 @@ class _TransactionUnitOfWork(AbstractUnitOfWork):
             if exc is None:
                 await self.rollback()  # nothing when the use case committed
         except Exception as error:
-            failure = translated(error)
+            failure = self._database.translated(error)
             if failure is error:
                 raise
             raise failure from error
         finally:
             # After an error or a cancellation this rolls back, shielded from further cancellation.
             await self._database.end(self._transaction)
-        if exc is not None and (failure := translated(exc)) is not exc:
+        if exc is not None and (failure := self._database.translated(exc)) is not exc:
             raise failure from exc
 
     async def commit(self) -> None:

@@ -1,10 +1,8 @@
 """The accounts repository over SQL."""
 
-import sqlite3
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 from sqlalchemy import bindparam, insert, select
 
 from adapters.sqlmodel.database import Transaction
@@ -39,8 +37,10 @@ class SqlUserRepository(UserRepository):
             return False
         try:
             await self._transaction.execute(_INSERT, row)
-        except (asyncpg.UniqueViolationError, sqlite3.IntegrityError):
-            return False
+        except Exception as error:
+            if self._transaction.database.is_unique_violation(error):
+                return False
+            raise
         return True
 
     async def get(self, user_id: str) -> User | None:
