@@ -29,11 +29,13 @@ def write_data(
     tokens: Mapping[str, str],
     ids: Mapping[str, Sequence[object]],
     cursors: Mapping[str, str],
+    writer_tokens: Mapping[str, str],
 ) -> None:
-    """A Lua chunk returning one table per user: token, deep-page cursor, task ids (space-separated)."""
+    """A Lua chunk returning one table per user: token, deep-page cursor, task ids (space-separated),
+    and the token creates are sent with (the user's writer: see dataset.writer_of)."""
     entries = [
         f"  {{token = {_lua(tokens[user])}, cursor = {_lua(quote(cursors[user], safe=''))},"
-        f" ids = {_lua(' '.join(map(str, ids[user])))}}},"
+        f" ids = {_lua(' '.join(map(str, ids[user])))}, writer = {_lua(writer_tokens[user])}}},"
         for user in tokens
     ]
     path.parent.mkdir(parents=True, exist_ok=True)

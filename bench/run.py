@@ -19,7 +19,7 @@ from typing import Any
 
 from bench import loadgen, machine, report, servers
 from bench.cursors import DEEP_PAGE, PAGE_SIZE, deep_cursors
-from bench.dataset import SECRET, Dataset, build, token
+from bench.dataset import SECRET, Dataset, build, token, writer_of
 from bench.load import OUT, PostgresTarget, SqliteTarget, load_postgres, load_sqlite
 from bench.venv import production_bin
 from tests.support.pgbouncer import pgbouncer_binary, running_pgbouncer
@@ -86,6 +86,7 @@ def start(
 
 def bench_backend(backend: str, args: argparse.Namespace, dataset: Dataset, bin_dir: Path) -> dict[str, Any]:
     tokens = {user: token(user) for user in dataset.users}
+    writer_tokens = {user: token(writer_of(user)) for user in dataset.users}
     ids = dataset.ids_by_user()
     deep_page = min(DEEP_PAGE, -(-args.tasks // PAGE_SIZE))
     runs: list[dict[str, Any]] = []
@@ -96,7 +97,7 @@ def bench_backend(backend: str, args: argparse.Namespace, dataset: Dataset, bin_
         for name, app in apps.items():
             cursors = asyncio.run(deep_cursors(app.url, tokens, deep_page))
             data[name] = OUT / f"wrk-{backend}-{name}.lua"
-            loadgen.write_data(data[name], tokens, ids, cursors)
+            loadgen.write_data(data[name], tokens, ids, cursors, writer_tokens)
         for path in args.paths:
             for name, app in apps.items():
                 loadgen.run(app.url, path, data[name], WARM_UP_S, args.connections)

@@ -2,7 +2,8 @@
 -- the runner reads back. wrk's Lua is LuaJIT (5.1).
 local common = {}
 
--- The data file (written by bench/run.py) returns { {token=, cursor=, ids="id id ..."}, ... }.
+-- The data file (written by bench/run.py) returns { {token=, cursor=, ids="id id ...", writer=}, ... };
+-- `writer` is the token of the user that user's creates go to (bench/dataset.py, writer_of).
 -- Ids travel as one string per user: a chunk with 100,000 string constants is too much for LuaJIT.
 function common.load()
   local users = dofile(os.getenv("BENCH_WRK_DATA"))
@@ -13,6 +14,7 @@ function common.load()
     end
     user.ids = ids
     user.authorization = "Bearer " .. user.token
+    user.writer_authorization = "Bearer " .. user.writer
   end
   -- A fixed seed: every app gets the same sequence of requests.
   math.randomseed(tonumber(os.getenv("BENCH_WRK_SEED") or "8"))
