@@ -45,7 +45,7 @@ class CursorCodec:
         return PagePosition(value=fields["v"], id=UUID(hex=fields["i"]))
 
     def _sign(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+        return hmac.digest(self._key, payload, "sha256")[:_SIGNATURE_BYTES]  # OpenSSL's one-shot HMAC
 
 
 def _fingerprint(query: Mapping[str, object]) -> str:

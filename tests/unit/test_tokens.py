@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import UTC, datetime, timedelta
@@ -123,3 +124,67 @@ async def test_a_token_with_a_tampered_payload_is_refused(tokens: SharedSecretTo
 async def test_a_malformed_token_is_refused(tokens: SharedSecretTokens, token: str) -> None:
     with pytest.raises(InvalidToken):
         await tokens.verify(token)
+
+
+# --- Tokens verified lately are remembered until they expire ---
+
+
+@pytest.fixture
+def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every token PyJWT decodes, in order."""
+    seen: list[str] = []
+    decode = jwt.decode
+
+    def counting(token: str, *args: object, **kwargs: object) -> object:
+        seen.append(token)
+        return decode(token, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    return seen
+
+
+async def test_a_token_verified_once_is_not_decoded_again_while_valid(
+    tokens: SharedSecretTokens, decodes: list[str]
+) -> None:
+    token = tokens.issue("alice", lifetime=timedelta(minutes=5)).access_token
+
+    principals = [await tokens.verify(token) for _ in range(3)]
+
+    assert {principal.subject for principal in principals} == {"alice"}
+    assert decodes == [token]
+
+
+async def test_a_remembered_token_is_refused_once_it_expires() -> None:
+    tokens = SharedSecretTokens(SECRET, leeway_seconds=0)
+    # `exp` is whole seconds: this one expires at the start of the next second but one.
+    expires = int(datetime.now(UTC).timestamp()) + 2
+    token = jwt.encode({"sub": "alice", "exp": expires}, SECRET, algorithm="HS256")
+    assert (await tokens.verify(token)).subject == "alice"
+
+    await asyncio.sleep(max(0.0, expires - datetime.now(UTC).timestamp()) + 0.05)
+
+    with pytest.raises(InvalidToken, match="expired"):
+        await tokens.verify(token)
+
+
+async def test_a_token_that_differs_from_a_remembered_one_is_decoded_and_refused(
+    tokens: SharedSecretTokens,
+) -> None:
+    token = tokens.issue("alice", lifetime=timedelta(minutes=5)).access_token
+    await tokens.verify(token)
+    header, _, signature = token.split(".")
+    forged_payload = segment({"sub": "mallory", "exp": YEAR_2100})
+
+    for forged in (f"{header}.{forged_payload}.{signature}", f"{token}x", token[:-1]):
+        with pytest.raises(InvalidToken):
+            await tokens.verify(forged)
+
+
+async def test_only_the_latest_tokens_are_remembered(decodes: list[str]) -> None:
+    tokens = SharedSecretTokens(SECRET, remembered=2)
+    first, second, third = (tokens.issue(name).access_token for name in ("a", "b", "c"))
+
+    for token in (first, second, third, third, second, first):
+        await tokens.verify(token)
+
+    assert decodes == [first, second, third, first]
