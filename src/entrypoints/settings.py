@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # How long a POST's Idempotency-Key keeps answering with the task it first made.
     idempotency_key_ttl_seconds: int = Field(default=86_400, ge=1)
 
+    # Bodies larger than this are refused (413) before they are read to the end, let alone parsed.
+    http_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -21,11 +21,12 @@ from domain.errors import (
     InvalidCredentials,
     InvalidField,
     InvalidTask,
+    InvalidUser,
     TaskNotFound,
     TasksNotFound,
     VersionMismatch,
 )
-from entrypoints.http.problems import ProblemResponse, problem
+from entrypoints.http.problems import MAX_LISTED_ERRORS, ProblemResponse, problem
 
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 RETRY_AFTER_SECONDS = 2
@@ -50,14 +51,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 async def _invalid_request(_: Request, error: RequestValidationError) -> ProblemResponse:
-    return problem(422, "The request is not valid.", errors=_field_errors(error.errors()))
+    """At most MAX_LISTED_ERRORS of what was wrong, and how many more there were."""
+    errors = error.errors()
+    listed = _field_errors(errors[:MAX_LISTED_ERRORS])
+    detail = "The request is not valid."
+    if len(errors) > len(listed):
+        return problem(422, detail, errors=listed, errors_not_listed=len(errors) - len(listed))
+    return problem(422, detail, errors=listed)
 
 
 async def _http_error(request: Request, error: HTTPException) -> ProblemResponse:
     headers = dict(error.headers) if error.headers else {}
+    detail = str(error.detail)
     if error.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
-    return problem(error.status_code, str(error.detail), headers=headers or None)
+    return problem(error.status_code, detail, headers=headers or None)
 
 
 async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
@@ -76,7 +84,9 @@ async def _tasks_not_found(_: Request, error: TasksNotFound) -> ProblemResponse:
 
 async def _invalid_field(_: Request, error: InvalidField) -> ProblemResponse:
     errors = [{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}]
-    subject = "task" if isinstance(error, InvalidTask) else "account"
+    subject = "request"
+    if isinstance(error, InvalidTask | InvalidUser):
+        subject = "task" if isinstance(error, InvalidTask) else "account"
     return problem(422, f"The {subject} is not valid.", errors=errors)
 
 

@@ -7,6 +7,7 @@ import random
 import re
 import time
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.problems import problem
@@ -16,22 +17,47 @@ log = logging.getLogger("tasks.http")
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-class RequestContextMiddleware:
-    """Tags each request with an id, logs it, and turns an unhandled error into a 500 problem."""
+class BodyTooLarge(HTTPException):
+    """The body went past the limit while it was being read (FastAPI lets an HTTPException through)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the {limit} bytes this service accepts.")
+
+
+class RequestContextMiddleware:
+    """Tags each request with an id, logs it, bounds its body, and turns an unhandled error into a
+    500 problem.
+
+    A body over `max_body_bytes` is a 413 problem: at once when its Content-Length says so (nothing
+    of it is read), else as soon as the bytes read pass the limit (a body sent in chunks). Starlette
+    has a limit of its own, but answers it in plain text."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = 1_048_576) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _incoming_id(scope) or _new_id()
+        incoming_id, length = _read_headers(scope)
+        rid = incoming_id or _new_id()
         rid_header = (b"x-request-id", rid.encode("latin-1"))
         token = request_id.set(rid)
         status = 500
         response_started = False
         started = time.perf_counter()
+        limit = self.max_body_bytes
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
@@ -43,7 +69,10 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            if length is not None and length > limit:
+                await problem(413, BodyTooLarge(limit).detail)(scope, receive, send_with_id)
+            else:
+                await self.app(scope, receive_within_limit, send_with_id)
         except Exception:
             log.exception("unhandled error in %s %s", scope["method"], scope["path"])
             if response_started:
@@ -64,9 +93,13 @@ def _new_id() -> str:
     return f"{random.getrandbits(128):032x}"
 
 
-def _incoming_id(scope: Scope) -> str | None:
+def _read_headers(scope: Scope) -> tuple[str | None, int | None]:
+    """The client's request id when it is an acceptable one, and the body's announced length."""
+    incoming_id = length = None
     for name, value in scope["headers"]:
         if name == b"x-request-id":
             candidate = value.decode("latin-1")
-            return candidate if _ACCEPTABLE_ID.match(candidate) else None
-    return None
+            incoming_id = candidate if _ACCEPTABLE_ID.match(candidate) else None
+        elif name == b"content-length" and value.isdigit():
+            length = int(value)
+    return incoming_id, length

@@ -5,10 +5,11 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+MAX_LISTED_ERRORS = 20  # a body with 100,000 unknown keys gets a short answer, not a long one
 
 
 class ProblemFieldError(BaseModel):
@@ -24,7 +25,12 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str | None = None
-    errors: list[ProblemFieldError] | None = None
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description=f"What was wrong, at most {MAX_LISTED_ERRORS} of it."
+    )
+    errors_not_listed: int | None = Field(
+        default=None, description="How many more things were wrong than `errors` lists."
+    )
 
 
 class ProblemResponse(JSONResponse):
