@@ -25,6 +25,10 @@ class InvalidUser(InvalidField):
     """A value would break one of the account's invariants."""
 
 
+class InvalidSelection(InvalidField):
+    """A request picks its tasks in a way no request may (too many at once, say)."""
+
+
 class EmailTaken(DomainError):
     """Another account already has this email address, in whatever case."""
 

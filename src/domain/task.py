@@ -141,16 +141,21 @@ class Task:
 
     def next_occurrence(self, *, id: UUID, now: datetime) -> Task | None:
         """The task that follows a completed recurring one: the same task, due one interval later
-        (counted from its due time, or from its completion when it had none), not completed."""
+        (counted from its due time, or from its completion when it had none), not completed.
+        None when there is none: not recurring, not completed, or the next time would fall after
+        9999-12-31 (the task is simply completed then)."""
         if self.recurrence is None or not self.completed:
             return None
         start = self.due_at or self.completed_at or now
+        due_at = advance(start, self.recurrence)
+        if due_at is None:
+            return None  # the next one would fall after the last representable time
         draft = TaskDraft(
             title=self.title,
             description=self.description,
             priority=self.priority,
             tags=self.tags,
-            due_at=advance(start, self.recurrence),
+            due_at=due_at,
             recurrence=self.recurrence,
         )
         return Task.create(id=id, owner_id=self.owner_id, draft=draft, now=now)
@@ -165,14 +170,22 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
-def advance(moment: datetime, recurrence: Recurrence) -> datetime:
-    """One interval later; a month later is the same day, or the month's last day when it is shorter."""
-    if recurrence is Recurrence.DAILY:
-        return moment + timedelta(days=1)
-    if recurrence is Recurrence.WEEKLY:
-        return moment + timedelta(weeks=1)
-    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+def advance(moment: datetime, recurrence: Recurrence) -> datetime | None:
+    """One interval later; a month later is the same day, or the month's last day when it is shorter.
+    None when that is past the last time there is (9999-12-31, in UTC)."""
+    try:
+        if recurrence is Recurrence.DAILY:
+            later = moment + timedelta(days=1)
+        elif recurrence is Recurrence.WEEKLY:
+            later = moment + timedelta(weeks=1)
+        else:
+            year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+            last_day = calendar.monthrange(year, month)[1]
+            later = moment.replace(year=year, month=month, day=min(moment.day, last_day))
+        later.astimezone(UTC)
+    except (OverflowError, ValueError):  # ValueError: year 10000 (monthrange, replace)
+        return None
+    return later
 
 
 def _validated(changes: TaskChanges) -> dict[str, object]:

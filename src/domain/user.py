@@ -45,8 +45,11 @@ def email_key(email: str) -> str:
 def normalise_email(email: str) -> str:
     trimmed = email.strip()
     local, at, domain = trimmed.rpartition("@")
-    if not (local and at and domain) or len(trimmed) > EMAIL_MAX_LENGTH or "\x00" in trimmed:
+    if not (local and at and domain) or "\x00" in trimmed:
         raise InvalidUser("email", "must be an email address")
+    # Its case-folded key is stored too, and folding can lengthen it ("ß" is "ss").
+    if max(len(trimmed), len(email_key(trimmed))) > EMAIL_MAX_LENGTH:
+        raise InvalidUser("email", f"must be at most {EMAIL_MAX_LENGTH} characters, case-folded")
     return trimmed
 
 

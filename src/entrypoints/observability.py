@@ -1,6 +1,7 @@
 """Log set-up, and the request id that ties a response to its log lines."""
 
 import logging
+import re
 import time
 from contextvars import ContextVar
 from typing import Literal
@@ -36,8 +37,28 @@ class _SecondCache:
         return f"{self._text},{int(record.msecs):03d}"
 
 
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: in a message they
+# could end a text log line and start a forged one ("GET /x%0A... INFO tasks.http ...").
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(character: re.Match[str]) -> str:
+    return character.group().encode("unicode_escape").decode("ascii")
+
+
 class _TextFormatter(_SecondCache, logging.Formatter):
-    pass
+    """One line per record, whatever a client put in what is logged: control characters in the
+    message are written as escapes (\\n, \\x1b, \\u2028). JSON lines escape them by themselves."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802
+        message = record.message
+        if _CONTROL.search(message) is None:
+            return super().formatMessage(record)
+        record.message = _CONTROL.sub(_escaped, message)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = message  # other handlers see the record as it was
 
 
 class _JsonFormatter(_SecondCache, JsonFormatter):

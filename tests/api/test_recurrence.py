@@ -1,8 +1,13 @@
 """Completing a recurring task brings its next occurrence into the list, in the same change."""
 
+import uuid
+from typing import Any
+
 import httpx
+import pytest
 
 from tests.api.helpers import TASKS, create_task, task_url
+from tests.support.app import auth
 
 RECURRING = {
     "title": "Water the plants",
@@ -48,3 +53,55 @@ async def test_completing_a_task_without_recurrence_creates_nothing_new(
     await client.post(f"{task_url(task['id'])}/toggle", headers=alice)
 
     assert [item["id"] for item in (await client.get(TASKS, headers=alice)).json()["items"]] == [task["id"]]
+
+
+# The last occurrence there can be: the next one would fall after 9999-12-31.
+AT_THE_END_OF_TIME = [
+    pytest.param("daily", "9999-12-31T10:00:00Z", id="daily"),
+    pytest.param("weekly", "9999-12-27T10:00:00Z", id="weekly"),
+    pytest.param("monthly", "9999-12-15T10:00:00Z", id="monthly"),
+    pytest.param("daily", "9999-12-31T22:00:00-01:00", id="daily-with-offset"),
+]
+COMPLETIONS = [
+    pytest.param(lambda task_id, sub: ("POST", f"{task_url(task_id)}/toggle", None), id="toggle"),
+    pytest.param(lambda task_id, sub: ("PATCH", task_url(task_id), {"completed": True}), id="patch"),
+    pytest.param(
+        lambda task_id, sub: ("PUT", task_url(task_id), {"title": "Last one", "completed": True}), id="put"
+    ),
+    pytest.param(lambda task_id, sub: ("PATCH", f"/api/{sub}/tasks/{task_id}/complete", None), id="compat"),
+    pytest.param(
+        lambda task_id, sub: ("POST", f"{TASKS}/bulk", {"action": "complete", "ids": [task_id]}), id="bulk"
+    ),
+]
+
+
+@pytest.mark.parametrize(("recurrence", "due_at"), AT_THE_END_OF_TIME)
+@pytest.mark.parametrize("completion", COMPLETIONS)
+async def test_completing_the_last_possible_occurrence_completes_it_and_makes_no_successor(
+    client: httpx.AsyncClient, recurrence: str, due_at: str, completion: Any
+) -> None:
+    sub = f"alice-{uuid.uuid4()}"
+    headers = auth(sub)
+    task = await create_task(client, headers, title="Last one", recurrence=recurrence, due_at=due_at)
+
+    method, path, body = completion(task["id"], sub)
+    response = await client.request(method, path, json=body, headers=headers)
+
+    assert response.status_code == 200, response.text
+    items = (await client.get(TASKS, headers=headers)).json()["items"]
+    assert [(item["id"], item["completed"]) for item in items] == [(task["id"], True)]
+
+
+async def test_a_bulk_completion_with_one_last_occurrence_completes_all_and_continues_the_others(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    last = await create_task(client, alice, title="Last", recurrence="daily", due_at="9999-12-31T10:00:00Z")
+    usual = await create_task(client, alice, **RECURRING)
+
+    response = await client.post(
+        f"{TASKS}/bulk", json={"action": "complete", "ids": [last["id"], usual["id"]]}, headers=alice
+    )
+
+    assert response.status_code == 200, response.text
+    pending = (await client.get(TASKS, params={"completed": "false"}, headers=alice)).json()["items"]
+    assert [item["due_at"] for item in pending] == ["2030-01-12T10:00:00Z"]

@@ -436,3 +436,23 @@ async def test_the_list_documents_each_of_its_query_parameters(client: httpx.Asy
     referred = re.findall(r"#/components/schemas/(\w+)", json.dumps(parameters))
     assert "Priority" in referred
     assert set(referred) <= set(schema["components"]["schemas"])
+
+
+@pytest.mark.parametrize("parameter", ["due_before", "due_after"])
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+async def test_a_time_filter_with_no_utc_reading_is_a_422_not_a_500(
+    client: httpx.AsyncClient, alice: dict[str, str], parameter: str, value: str
+) -> None:
+    response = await client.get(TASKS, params={parameter: value}, headers=alice)
+
+    body = assert_invalid(response, parameter)
+    assert [error["loc"] for error in body["errors"]] == [["query", parameter]]
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+async def test_a_due_time_with_no_utc_reading_is_a_422(
+    client: httpx.AsyncClient, alice: dict[str, str], value: str
+) -> None:
+    response = await client.post(TASKS, json={"title": "t", "due_at": value}, headers=alice)
+
+    assert_invalid(response, "due_at")

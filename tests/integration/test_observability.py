@@ -80,3 +80,28 @@ def test_json_logs_are_one_object_per_line_with_the_request_id_and_extra_fields(
         200,
     )
     assert "request_id" in entry
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_a_path_with_a_line_break_cannot_write_a_second_log_line(
+    restore_logging: object,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    sqlite_url: str,
+    log_format: str,
+) -> None:
+    configure_logging("INFO", log_format)  # type: ignore[arg-type]
+    caplog.set_level(logging.WARNING, logger="httpx")  # the test client's own line, percent-encoded
+    marker = uuid.uuid4().hex
+    forged = f"{marker}%0A2026-01-01 00:00:00,000 INFO tasks.http [-] GET /admin 200%E2%80%A8%1B[2J"
+    app = create_app(test_settings(sqlite_url))
+
+    async with running(app) as client:
+        await client.get(f"/api/v1/tasks/{forged}", headers=auth("logged"))
+
+    lines = capsys.readouterr().err.split("\n")  # as a log reader splits them
+    logged = [line for line in lines if marker in line]
+    assert len(logged) == 1, lines
+    assert not any(line.startswith("2026-01-01") for line in lines)
+    assert "\x1b" not in logged[0]
+    assert "\u2028" not in logged[0]

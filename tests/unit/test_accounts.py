@@ -11,6 +11,7 @@ from application.accounts import CurrentUser, LogIn, Register
 from application.accounts.register import Registration
 from application.identity import AccountsUnitOfWorkFactory, Principal
 from domain.errors import EmailTaken, InvalidCredentials, InvalidUser
+from domain.user import normalise_email
 from tests.unit.fakes import START, FakeClock, FakeHasher, FakeTokens, SequentialIds
 
 
@@ -141,3 +142,24 @@ async def test_only_a_local_token_naming_the_account_id_exactly_reads_the_local_
     profile = await CurrentUser(accounts_uow)(Principal(subject=spelling(user.id), local=local))
 
     assert (profile.email, profile.created_at) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        pytest.param("a" * 309 + "@example.com", id="long"),
+        # 122 characters that case-fold to 342: "ﬃ" is "ffi"; the stored key would not fit.
+        pytest.param("\ufb03" * 110 + "@example.com", id="longer-once-folded"),
+    ],
+)
+def test_an_email_whose_folded_key_would_not_fit_its_column_is_refused(email: str) -> None:
+    with pytest.raises(InvalidUser) as refused:
+        normalise_email(email)
+
+    assert refused.value.field == "email"
+
+
+def test_an_email_at_the_length_limit_once_folded_is_kept() -> None:
+    email = "\ufb03" * 100 + "a" * 8 + "@example.com"  # 320 characters once folded
+
+    assert normalise_email(email) == email

@@ -13,7 +13,7 @@ from adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from application.ports import UnitOfWork
 from application.tasks import ActOnTasks, BulkAction, CreateTask
 from application.tasks.bulk import MAX_BULK_IDS
-from domain.errors import TasksNotFound
+from domain.errors import InvalidSelection, TasksNotFound
 from domain.task import TaskChanges, TaskDraft
 from tests.unit.fakes import START, FakeClock, SequentialIds
 
@@ -87,7 +87,7 @@ async def test_more_ids_than_the_limit_are_refused_before_any_work(
     units = RecordingUnitsOfWork(store)
     too_many = [uuid.uuid4() for _ in range(MAX_BULK_IDS + 1)]
 
-    with pytest.raises(ValueError, match="at most"):
+    with pytest.raises(InvalidSelection, match="at most"):
         await ActOnTasks(units, clock, ids)(OWNER, BulkAction.DELETE, too_many)
 
     assert units.opened == []

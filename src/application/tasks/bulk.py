@@ -8,7 +8,7 @@ from uuid import UUID
 from application.errors import TransientConflict
 from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from application.retry import retry_transient
-from domain.errors import TasksNotFound
+from domain.errors import InvalidSelection, TasksNotFound
 from domain.task import Task, TaskChanges
 
 MAX_BULK_IDS = 100
@@ -34,7 +34,7 @@ class ActOnTasks:
         (a task already in the wanted state is left alone and not counted)."""
         wanted = list(dict.fromkeys(task_ids))  # a repeated id counts once; the order names the missing
         if len(wanted) > MAX_BULK_IDS:
-            raise ValueError(f"at most {MAX_BULK_IDS} tasks at once")
+            raise InvalidSelection("ids", f"at most {MAX_BULK_IDS} tasks at once")
         async with self._uow(owner_id) as uow:
             if action is BulkAction.DELETE:
                 deleted = await uow.tasks.delete_many(wanted)

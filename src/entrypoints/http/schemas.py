@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -50,8 +51,17 @@ def _rfc3339_text(value: object) -> object:
     return value
 
 
+def _representable_in_utc(value: datetime) -> datetime:
+    """0001-01-01T00:00:00+01:00 is a valid time with no UTC reading Python can hold."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of the representable range (years 1 to 9999) in UTC") from None
+    return value
+
+
 _RFC3339_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]")
-Time = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+Time = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_representable_in_utc)]
 
 
 class TaskBase(BaseModel):
