@@ -11,12 +11,20 @@ class InvalidToken(DomainError):
     """A bearer token is missing, malformed, expired or badly signed."""
 
 
+class ExpiredToken(InvalidToken):
+    """A bearer token that was good, and whose time is up: the client may say so to its user."""
+
+
 class ConcurrentUpdate(DomainError):
     """Another writer changed the task between our read and our write."""
 
 
 class DatabaseUnavailable(DomainError):
     """The database cannot be reached now (starting, restarting, overloaded); try again shortly."""
+
+
+class AtCapacity(DomainError):
+    """As much of this work (hashing passwords) is running or waiting as is allowed; try again shortly."""
 
 
 class TransientConflict(DomainError):

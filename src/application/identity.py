@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Protocol
+from uuid import UUID
 
 from application.ports import AbstractUnitOfWork
 from domain.user import User
@@ -43,8 +44,9 @@ class TokenIssuer(Protocol):
 class PasswordHasher(Protocol):
     async def hash(self, password: str) -> str: ...
 
-    async def verify(self, password: str, password_hash: str | None) -> bool:
-        """Whether the password matches; with no hash, spend the same time and answer False."""
+    async def verify_and_update(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        """Whether the password matches (with no hash: spend the same time and answer False), and
+        when it does and the hash was made with older parameters, a new hash to store instead."""
         ...
 
 
@@ -62,6 +64,10 @@ class UserRepository(ABC):
     @abstractmethod
     async def get_by_email(self, email: str) -> User | None:
         """The account with this email, compared without regard to case."""
+
+    @abstractmethod
+    async def replace_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        """Store a new hash of the same password (made with today's parameters)."""
 
 
 class AccountsUnitOfWork(AbstractUnitOfWork):

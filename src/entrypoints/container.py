@@ -118,7 +118,11 @@ class Adapters(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidV7Generator)
-    passwords = providers.Singleton(Argon2Hasher)
+    passwords = providers.Singleton(
+        Argon2Hasher,
+        concurrency=settings.provided.auth_password_concurrency,
+        queue=settings.provided.auth_password_queue,
+    )
     tokens = providers.Singleton(_tokens, settings)
     jwks = providers.Singleton(_jwks, settings)
     token_verifier = providers.Singleton(RoutedTokenVerifier, shared_secret=tokens, jwks=jwks)

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     auth_jwt_secret: SecretStr | None = None
     auth_token_lifetime_seconds: int = Field(default=3600, ge=60)
     auth_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    # Password hashes computed at once (each on a thread of its own) and waiting beyond those;
+    # past both, login and registration answer 503 with Retry-After.
+    auth_password_concurrency: int = Field(default=1, ge=1, le=64)
+    auth_password_queue: int = Field(default=16, ge=0)
     auth_jwks_url: str | None = None
     auth_issuer: str | None = None
     auth_audience: str | None = None

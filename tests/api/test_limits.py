@@ -3,6 +3,7 @@ request with thousands of mistakes gets a short answer."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -91,3 +92,22 @@ async def test_a_few_errors_are_all_listed_and_nothing_says_more(
     problem = assert_invalid(response)
     assert len(problem["errors"]) == 2
     assert "errors_not_listed" not in problem
+
+
+async def test_password_checks_beyond_the_threads_and_their_queue_are_a_503_with_retry_after(
+    sqlite_url: str,
+) -> None:
+    settings = test_settings(sqlite_url, auth_password_concurrency=1, auth_password_queue=1)
+    async with running(create_app(settings)) as client:
+        guesses = [
+            client.post("/api/v1/auth/token", data={"username": "ada@example.com", "password": f"guess {n}"})
+            for n in range(6)
+        ]
+        answers = await asyncio.gather(*guesses)
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(401) >= 2  # the thread's and the queue's place were used
+    assert 503 in statuses
+    busy = next(answer for answer in answers if answer.status_code == 503)
+    assert_problem(busy, 503)
+    assert busy.headers["Retry-After"].isdigit()

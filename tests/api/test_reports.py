@@ -113,10 +113,10 @@ async def test_reports_need_a_bearer_token(client: httpx.AsyncClient, path: str)
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-async def test_another_method_on_stats_is_a_405_naming_get_not_a_task_id_problem(
+async def test_another_method_on_stats_is_a_405_naming_get_and_head_not_a_task_id_problem(
     client: httpx.AsyncClient, alice: dict[str, str], method: str
 ) -> None:
     response = await client.request(method, STATS, headers=alice)
 
     assert_problem(response, 405)
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, HEAD"

@@ -94,3 +94,25 @@ async def test_an_account_not_committed_is_not_kept(accounts_uow: AccountsUnitOf
         found = await uow.users.get(str(user.id))
 
     assert found is None
+
+
+async def test_a_replaced_password_hash_is_kept_once_committed_and_only_for_its_account(
+    accounts_uow: AccountsUnitOfWorkFactory,
+) -> None:
+    user, other = a_user(f"ada.{uuid.uuid4().hex}@example.com"), a_user(f"bo.{uuid.uuid4().hex}@example.com")
+    async with accounts_uow() as uow:
+        await uow.users.add(user)
+        await uow.users.add(other)
+        await uow.commit()
+
+    async with accounts_uow() as uow:
+        await uow.users.replace_password_hash(user.id, "$argon2id$dropped")
+    async with accounts_uow() as uow:
+        await uow.users.replace_password_hash(user.id, "$argon2id$new")
+        await uow.commit()
+
+    async with accounts_uow() as uow:
+        reread, untouched = await uow.users.get(str(user.id)), await uow.users.get(str(other.id))
+    assert reread is not None
+    assert reread.password_hash == "$argon2id$new"
+    assert untouched == other

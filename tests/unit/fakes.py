@@ -43,9 +43,12 @@ class FakeHasher:
     async def hash(self, password: str) -> str:
         return f"hashed:{password}"
 
-    async def verify(self, password: str, password_hash: str | None) -> bool:
+    async def verify_and_update(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        """A hash of the older form `old:<password>` matches too, and comes back in today's form."""
         self.verifications += 1
-        return password_hash == f"hashed:{password}"
+        if password_hash == f"old:{password}":
+            return True, f"hashed:{password}"
+        return password_hash == f"hashed:{password}", None
 
 
 class FakeTokens:

@@ -163,3 +163,29 @@ def test_an_email_at_the_length_limit_once_folded_is_kept() -> None:
     email = "\ufb03" * 100 + "a" * 8 + "@example.com"  # 320 characters once folded
 
     assert normalise_email(email) == email
+
+
+async def test_logging_in_with_a_hash_of_older_parameters_stores_todays_hash_once(
+    register: Register, log_in: LogIn, accounts: InMemoryAccounts, hasher: FakeHasher
+) -> None:
+    user = await register(Registration(email="ada@example.com", password="correct horse"))
+    accounts.users[user.id].password_hash = "old:correct horse"  # as hashed years ago
+
+    await log_in("ada@example.com", "correct horse")
+    after_first = accounts.users[user.id].password_hash
+    await log_in("ada@example.com", "correct horse")
+
+    assert after_first == "hashed:correct horse"
+    assert accounts.users[user.id].password_hash == after_first
+
+
+async def test_a_wrong_password_never_replaces_an_old_hash(
+    register: Register, log_in: LogIn, accounts: InMemoryAccounts
+) -> None:
+    user = await register(Registration(email="ada@example.com", password="correct horse"))
+    accounts.users[user.id].password_hash = "old:correct horse"
+
+    with pytest.raises(InvalidCredentials):
+        await log_in("ada@example.com", "wrong horse")
+
+    assert accounts.users[user.id].password_hash == "old:correct horse"

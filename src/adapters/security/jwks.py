@@ -12,7 +12,7 @@ import httpx
 import jwt
 
 from adapters.security.jwt_tokens import principal_of
-from application.errors import InvalidToken
+from application.errors import ExpiredToken, InvalidToken
 from application.identity import Principal
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,8 @@ class JwksTokens:
                 leeway=self._leeway,
                 options={"require": required, "verify_aud": self._audience is not None},
             )
+        except jwt.ExpiredSignatureError as error:
+            raise ExpiredToken(str(error)) from error
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
         return principal_of(claims, local=False)

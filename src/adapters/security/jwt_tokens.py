@@ -7,7 +7,7 @@ from typing import Any
 
 import jwt
 
-from application.errors import InvalidToken
+from application.errors import ExpiredToken, InvalidToken
 from application.identity import IssuedToken, Principal
 from domain.owner import OWNER_ID_MAX_LENGTH
 
@@ -68,6 +68,8 @@ class SharedSecretTokens:
                 options={"require": ["exp", "sub"]},
                 leeway=self._leeway,
             )
+        except jwt.ExpiredSignatureError as error:
+            raise ExpiredToken(str(error)) from error
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
         principal = principal_of(claims, local=True)

@@ -3,7 +3,7 @@
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 
 from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.statements import Statement
@@ -16,6 +16,9 @@ _SELECT = select(_u.id, _u.email, _u.name, _u.password_hash, _u.created_at)
 _INSERT = Statement(insert(users_table))
 _BY_ID = Statement(_SELECT.where(_u.id == bindparam("user_id")))
 _BY_EMAIL = Statement(_SELECT.where(_u.email_key == bindparam("wanted")))
+_REHASH = Statement(
+    update(users_table).where(_u.id == bindparam("user_id")).values(password_hash=bindparam("new_hash"))
+)
 
 
 class SqlUserRepository(UserRepository):
@@ -52,6 +55,9 @@ class SqlUserRepository(UserRepository):
 
     async def get_by_email(self, email: str) -> User | None:
         return await self._one(_BY_EMAIL, {"wanted": email_key(email)})
+
+    async def replace_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        await self._transaction.execute(_REHASH, {"user_id": user_id, "new_hash": password_hash})
 
     async def _one(self, statement: Statement, values: dict[str, Any]) -> User | None:
         row = await self._transaction.fetch_one(statement, values)

@@ -17,9 +17,14 @@ class LogIn:
             async with self._uow() as uow:
                 user = await uow.users.get_by_email(email)
         # An unknown email still pays for a hash check, so timing does not tell which accounts exist.
-        matches = await self._hasher.verify(password, None if user is None else user.password_hash)
+        known_hash = None if user is None else user.password_hash
+        matches, rehashed = await self._hasher.verify_and_update(password, known_hash)
         if user is None or not matches:
             raise InvalidCredentials
+        if rehashed is not None:  # made with older parameters: keep today's from now on
+            async with self._uow() as uow:
+                await uow.users.replace_password_hash(user.id, rehashed)
+                await uow.commit()
         return self._tokens.issue(str(user.id))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from entrypoints.container import Container
 from entrypoints.embedded import prepare
@@ -19,7 +20,7 @@ from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.problems import Problem
-from entrypoints.http.query import document_query_models
+from entrypoints.http.query import document_query_models, refusing_unknown_parameters
 from entrypoints.observability import configure_logging
 from entrypoints.settings import Settings
 
@@ -78,7 +79,10 @@ def _serve(app: FastAPI, router: APIRouter) -> None:
     """Put a router's routes on the app itself. Each route is complete as its router declared it
     (prefix, tags, responses, dependencies); `include_router` would keep the router as a nested
     route that every request is matched through twice, for settings given at inclusion, which
-    these routers do not use."""
+    these routers do not use. The /api/v1 routes refuse query parameters they do not take."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.path.startswith("/api/v1/"):
+            refusing_unknown_parameters(route)
     app.router.routes.extend(router.routes)
 
 

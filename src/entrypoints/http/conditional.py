@@ -4,7 +4,7 @@ import re
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Header, Response
+from fastapi import Header, HTTPException, Response
 from pydantic import BaseModel
 
 from domain.task import Task
@@ -20,6 +20,7 @@ IfMatch = Annotated[
     # A standard conditional header, described on each operation rather than listed as a parameter.
     Header(include_in_schema=False),
 ]
+_ENTITY_TAG = re.compile(r'^(W/)?"[\x21\x23-\x7e\x80-\xff]*"$')  # RFC 9110 entity-tag
 _STRONG_ETAG = re.compile(r'^"(0|[1-9]\d{0,8})"$')  # exactly as etag() writes it, so "01" is no match
 
 
@@ -30,11 +31,15 @@ def etag(task: Task) -> str:
 def accepted_versions(if_match: str) -> frozenset[int] | None:
     """`None` for no precondition (`*`), else the versions the listed strong ETags name (RFC 9110).
 
-    Weak or foreign ETags match no version of a task, so they are simply left out of the set.
+    Weak or foreign ETags match no version of a task, so they are simply left out of the set. A
+    header that is not `*` or a list of entity tags (an unquoted `1`) is a 400: answering 412
+    would claim the task changed.
     """
     entries = [entry.strip() for entry in if_match.split(",")]
     if "*" in entries:
         return None
+    if not all(_ENTITY_TAG.match(entry) for entry in entries if entry):
+        raise HTTPException(400, 'If-Match must be * or a list of entity tags in quotes, e.g. If-Match: "3".')
     return frozenset(int(match.group(1)) for entry in entries if (match := _STRONG_ETAG.match(entry)))
 
 

@@ -3,14 +3,16 @@
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from application.errors import (
+    AtCapacity,
     ConcurrentUpdate,
     DatabaseUnavailable,
+    ExpiredToken,
     IdempotencyKeyReused,
     InvalidCursor,
     InvalidToken,
@@ -28,7 +30,11 @@ from domain.errors import (
 )
 from entrypoints.http.problems import MAX_LISTED_ERRORS, ProblemResponse, problem
 
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+EXPIRED_CHALLENGE = {
+    "WWW-Authenticate": 'Bearer error="invalid_token", error_description="The access token expired"'
+}
 RETRY_AFTER_SECONDS = 2
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -48,10 +54,15 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)  # type: ignore[arg-type]
     app.add_exception_handler(DatabaseUnavailable, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(TransientConflict, _unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(AtCapacity, _at_capacity)  # type: ignore[arg-type]
 
 
-async def _invalid_request(_: Request, error: RequestValidationError) -> ProblemResponse:
-    """At most MAX_LISTED_ERRORS of what was wrong, and how many more there were."""
+async def _invalid_request(request: Request, error: RequestValidationError) -> ProblemResponse:
+    """At most MAX_LISTED_ERRORS of what was wrong, and how many more there were; or a 415 when
+    the body could not be read for its media type."""
+    unreadable = _unsupported_media_type(request)
+    if unreadable is not None:
+        return unreadable
     errors = error.errors()
     listed = _field_errors(errors[:MAX_LISTED_ERRORS])
     detail = "The request is not valid."
@@ -69,6 +80,9 @@ async def _http_error(request: Request, error: HTTPException) -> ProblemResponse
 
 
 async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
+    """Only an expired token is told why (RFC 6750): anything else learns nothing from the answer."""
+    if isinstance(error, ExpiredToken):
+        return problem(401, "The access token expired; get a new one.", headers=EXPIRED_CHALLENGE)
     return problem(401, "A valid bearer token is required.", headers=BEARER_CHALLENGE)
 
 
@@ -113,6 +127,11 @@ async def _version_mismatch(_: Request, error: VersionMismatch) -> ProblemRespon
     return problem(412, "The task has changed since the version named in If-Match.")
 
 
+async def _at_capacity(_: Request, error: AtCapacity) -> ProblemResponse:
+    detail = "Too many sign-ins and registrations are being checked right now; try again shortly."
+    return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 async def _unavailable(_: Request, error: DatabaseUnavailable | TransientConflict) -> ProblemResponse:
     detail = "The database is not available right now; nothing was changed. Try again shortly."
     return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -123,14 +142,41 @@ async def _concurrent_update(_: Request, error: ConcurrentUpdate) -> ProblemResp
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method the path answers to: Starlette names only the first matching route's."""
+    """Every method the path answers to (Starlette names only the first matching route's), HEAD
+    wherever GET is. A literal path (literal_paths) names its own: `/stats` also matches the
+    /{task_id} routes, whose methods are not its."""
     routes = request.app.router.routes
-    allowed = [
+    for route in routes:
+        allowed = getattr(getattr(route, "endpoint", None), "allowed", None)
+        if allowed is not None and route.path_regex.match(request.scope["path"]):
+            return ", ".join(allowed)
+    methods = [
         method
         for method in HTTP_METHODS
         if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
     ]
-    return ", ".join(allowed)
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
+
+
+def _unsupported_media_type(request: Request) -> ProblemResponse | None:
+    """A body sent as what its route does not take: JSON where a form is taken (the token route),
+    or a form (plain `curl -d`) or anything else where JSON is."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    if body_field is None:
+        return None
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    is_json = media == "application/json" or media.endswith("+json")
+    if isinstance(body_field.field_info, params.Form):
+        if is_json:
+            detail = "This route takes a form (application/x-www-form-urlencoded), not JSON."
+            return problem(415, detail, headers={"Accept-Post": FORM_MEDIA_TYPE})
+        return None
+    if media and not is_json:
+        accepted = {"Accept-Post": "application/json", "Accept-Patch": "application/json"}
+        return problem(415, "This route takes application/json.", headers=accepted)
+    return None
 
 
 def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:

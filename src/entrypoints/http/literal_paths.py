@@ -13,8 +13,11 @@ def refuse_other_methods(router: APIRouter, path: str, *allowed: str) -> None:
     about the id, and an Allow header worked out from the routing table would list theirs too.
     """
 
+    allowed = (*allowed, "HEAD") if "GET" in allowed else allowed  # HEAD is GET without the body
+
     async def method_not_allowed() -> ProblemResponse:
         return problem(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
 
+    method_not_allowed.allowed = allowed  # type: ignore[attr-defined]  # what a 405 on the path names
     others = [method for method in HTTP_METHODS if method not in allowed]
     router.add_api_route(path, method_not_allowed, methods=others, include_in_schema=False)

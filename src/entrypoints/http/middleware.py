@@ -40,6 +40,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = scope["method"]
+        if method == "HEAD":  # GET without the body (RFC 9110), for every GET route
+            scope = {**scope, "method": "GET"}
         incoming_id, length = _read_headers(scope)
         rid = incoming_id or _new_id()
         rid_header = (b"x-request-id", rid.encode("latin-1"))
@@ -66,6 +69,8 @@ class RequestContextMiddleware:
                 response_started = True
                 # Nothing inside sets this header: appending is all it takes.
                 message["headers"] = [*message.get("headers", ()), rid_header]
+            elif method == "HEAD" and message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # the headers, Content-Length included, stay
             await send(message)
 
         try:
@@ -74,14 +79,14 @@ class RequestContextMiddleware:
             else:
                 await self.app(scope, receive_within_limit, send_with_id)
         except Exception:
-            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            log.exception("unhandled error in %s %s", method, scope["path"])
             if response_started:
                 raise  # nothing more can be said on this response; the server closes it
             response = problem(500, f"An unexpected error occurred; quote request id {rid}.")
             await response(scope, receive, send_with_id)
         finally:
             elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-            method, path = scope["method"], scope["path"]
+            path = scope["path"]
             fields = {"method": method, "path": path, "status": status, "duration_ms": elapsed_ms}
             log.info("%s %s %d %.1fms", method, path, status, elapsed_ms, extra=fields)
             request_id.reset(token)

@@ -7,16 +7,21 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from starlette.types import Receive, Scope, Send
+
+from entrypoints.http.problems import problem
 
 M = TypeVar("M", bound=BaseModel)
 QueryReader = Callable[[Request], Awaitable[Any]]
 _MODELS: dict[QueryReader, type[BaseModel]] = {}
+_CHECKED: dict[int, Any] = {}  # route id -> its checking app
 
 
 def query_model(model: type[M]) -> Callable[[Request], Awaitable[M]]:
@@ -38,6 +43,40 @@ def query_model(model: type[M]) -> Callable[[Request], Awaitable[M]]:
 
     _MODELS[read] = model
     return read
+
+
+def refusing_unknown_parameters(route: APIRoute) -> None:
+    """Make the route answer a 422 naming any query parameter it does not take (`?status=done`
+    on the list would otherwise list everything, silently). Checked before the route runs, and
+    only when there is a query string. Routes are module-level objects, shared by every app built:
+    each is wrapped once."""
+    if route.app is _CHECKED.get(id(route)):
+        return
+    known: set[str] = set()
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        known.update(parameter.alias for parameter in dependant.query_params)
+        model = _MODELS.get(dependant.call) if dependant.call is not None else None
+        if model is not None:
+            known.update(model.model_fields)
+        pending.extend(dependant.dependencies)
+    allowed = frozenset(known)
+    run = route.app
+
+    async def checked(scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"")
+        if query:
+            names = (name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+            unknown = [name for name in dict.fromkeys(names) if name not in allowed]
+            if unknown:
+                msg = "is not a parameter of this route"
+                errors = [{"loc": ["query", name], "msg": msg, "type": "extra_forbidden"} for name in unknown]
+                await problem(422, "The request is not valid.", errors=errors)(scope, receive, send)
+                return
+        await run(scope, receive, send)
+
+    route.app = _CHECKED[id(route)] = checked
 
 
 def document_query_models(schema: dict[str, Any], routes: list[Any]) -> None:
