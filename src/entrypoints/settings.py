@@ -49,6 +49,8 @@ class Settings(BaseSettings):
 
     # Bodies larger than this are refused (413) before they are read to the end, let alone parsed.
     http_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Headers larger than this (names and values together) are refused with 431.
+    http_max_header_bytes: int = Field(default=16_384, ge=1024)
 
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"

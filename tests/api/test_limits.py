@@ -111,3 +111,16 @@ async def test_password_checks_beyond_the_threads_and_their_queue_are_a_503_with
     busy = next(answer for answer in answers if answer.status_code == 503)
     assert_problem(busy, 503)
     assert busy.headers["Retry-After"].isdigit()
+
+
+async def test_headers_over_the_limit_are_a_431_and_the_route_never_runs(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    padding = {f"x-padding-{n}": "p" * 1000 for n in range(17)}  # 17 KB of headers
+
+    refused = await client.post(TASKS, json={"title": "never made"}, headers={**alice, **padding})
+    listed = await client.get(TASKS, headers=alice)
+
+    problem = assert_problem(refused, 431)
+    assert "16384 bytes" in problem["detail"]
+    assert listed.json()["items"] == []

@@ -62,7 +62,11 @@ def create_app(settings: Settings) -> FastAPI:
     routers = [reports.stats, bulk.router, tasks.router, reports.tags, *local_accounts, accounts.me]
     for router in [*routers, compat.router, health.router]:
         _serve(app, router)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.http_max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.http_max_body_bytes,
+        max_header_bytes=settings.http_max_header_bytes,
+    )
     if settings.cors_origins:  # added last, so outermost: even a 500 answer gets its CORS headers
         app.add_middleware(
             CORSMiddleware,

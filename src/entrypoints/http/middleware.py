@@ -10,7 +10,7 @@ import time
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.http.problems import problem
+from entrypoints.http.problems import ProblemResponse, problem
 from entrypoints.observability import request_id
 
 log = logging.getLogger("tasks.http")
@@ -32,9 +32,10 @@ class RequestContextMiddleware:
     of it is read), else as soon as the bytes read pass the limit (a body sent in chunks). Starlette
     has a limit of its own, but answers it in plain text."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int = 1_048_576) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = 1_048_576, max_header_bytes: int = 16_384) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,7 +44,7 @@ class RequestContextMiddleware:
         method = scope["method"]
         if method == "HEAD":  # GET without the body (RFC 9110), for every GET route
             scope = {**scope, "method": "GET"}
-        incoming_id, length = _read_headers(scope)
+        incoming_id, length, header_bytes = _read_headers(scope)
         rid = incoming_id or _new_id()
         rid_header = (b"x-request-id", rid.encode("latin-1"))
         token = request_id.set(rid)
@@ -74,8 +75,9 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if length is not None and length > limit:
-                await problem(413, BodyTooLarge(limit).detail)(scope, receive, send_with_id)
+            refused = self._refused(header_bytes, length)
+            if refused is not None:
+                await refused(scope, receive, send_with_id)
             else:
                 await self.app(scope, receive_within_limit, send_with_id)
         except Exception:
@@ -91,6 +93,16 @@ class RequestContextMiddleware:
             log.info("%s %s %d %.1fms", method, path, status, elapsed_ms, extra=fields)
             request_id.reset(token)
 
+    def _refused(self, header_bytes: int, length: int | None) -> ProblemResponse | None:
+        """Headers too large to read on (431), or a body announced too large to read at all (413)."""
+        if header_bytes > self.max_header_bytes:
+            limit = self.max_header_bytes
+            detail = f"The request's headers are larger than the {limit} bytes this service takes."
+            return problem(431, detail)
+        if length is not None and length > self.max_body_bytes:
+            return problem(413, BodyTooLarge(self.max_body_bytes).detail)
+        return None
+
 
 def _new_id() -> str:
     """128 random bits in hex, as unique as a uuid4 but from the process's own generator: a request
@@ -98,13 +110,16 @@ def _new_id() -> str:
     return f"{random.getrandbits(128):032x}"
 
 
-def _read_headers(scope: Scope) -> tuple[str | None, int | None]:
-    """The client's request id when it is an acceptable one, and the body's announced length."""
+def _read_headers(scope: Scope) -> tuple[str | None, int | None, int]:
+    """The client's request id when it is an acceptable one, the body's announced length, and
+    how many bytes the headers take."""
     incoming_id = length = None
+    size = 0
     for name, value in scope["headers"]:
+        size += len(name) + len(value)
         if name == b"x-request-id":
             candidate = value.decode("latin-1")
             incoming_id = candidate if _ACCEPTABLE_ID.match(candidate) else None
         elif name == b"content-length" and value.isdigit():
             length = int(value)
-    return incoming_id, length
+    return incoming_id, length, size
