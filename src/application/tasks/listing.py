@@ -8,6 +8,7 @@ from application.cursors import CursorCodec
 from application.errors import InvalidCursor
 from application.ports import Clock, UnitOfWorkFactory
 from application.queries import PagePosition, Sort, SortField, SortValue, TaskFilter
+from domain.errors import InvalidSelection
 from domain.task import Priority, Task, fold, normalise_tags
 
 
@@ -43,8 +44,8 @@ class ListTasks:
         sort = sort or Sort()
         # The same instant however it was written: stored times are UTC, and SQLite compares clock
         # readings, not instants.
-        due_before = None if due_before is None else due_before.astimezone(UTC)
-        due_after = None if due_after is None else due_after.astimezone(UTC)
+        due_before = _in_utc("due_before", due_before)
+        due_after = _in_utc("due_after", due_after)
         wanted = TaskFilter(
             completed=completed,
             priority=priority,
@@ -80,6 +81,16 @@ class ListTasks:
         return TaskPage(
             items=items, next_cursor=self._cursors.encode(PagePosition.after(items[-1], sort), query)
         )
+
+
+def _in_utc(field: str, moment: datetime | None) -> datetime | None:
+    """The same instant in UTC; near year 1 or 9999 some offsets leave none to name."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidSelection(field, "is out of the representable range (years 1 to 9999) in UTC") from None
 
 
 def _typed(value: object, field: SortField) -> SortValue:
