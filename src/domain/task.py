@@ -91,6 +91,8 @@ class Task:
     updated_at: datetime
     completed_at: datetime | None
     version: int
+    # The next occurrence this task brought when it was completed (see bring_next_occurrence).
+    successor_id: UUID | None = None
 
     @classmethod
     def create(cls, *, id: UUID, owner_id: str, draft: TaskDraft, now: datetime) -> Task:
@@ -139,12 +141,15 @@ class Task:
     def toggle(self, now: datetime) -> None:
         self.apply(TaskChanges(completed=not self.completed), now)
 
-    def next_occurrence(self, *, id: UUID, now: datetime) -> Task | None:
+    def bring_next_occurrence(self, *, id: UUID, now: datetime) -> Task | None:
         """The task that follows a completed recurring one: the same task, due one interval later
         (counted from its due time, or from its completion when it had none), not completed.
-        None when there is none: not recurring, not completed, or the next time would fall after
-        9999-12-31 (the task is simply completed then)."""
-        if self.recurrence is None or not self.completed:
+        A task brings it once: this records it as `successor_id`, so completing the task again
+        after a reopen brings no second one. The version stays: this is part of the change that
+        completed the task, which counted already.
+        None, and nothing recorded, when there is none: it already brought one, it is not recurring,
+        not completed, or the next time would fall after 9999-12-31 (it is simply completed then)."""
+        if self.successor_id is not None or self.recurrence is None or not self.completed:
             return None
         start = self.due_at or self.completed_at or now
         due_at = advance(start, self.recurrence)
@@ -158,7 +163,9 @@ class Task:
             due_at=due_at,
             recurrence=self.recurrence,
         )
-        return Task.create(id=id, owner_id=self.owner_id, draft=draft, now=now)
+        successor = Task.create(id=id, owner_id=self.owner_id, draft=draft, now=now)
+        self.successor_id = successor.id
+        return successor
 
     def _touch(self, now: datetime) -> None:
         self.updated_at = now

@@ -105,3 +105,49 @@ async def test_a_bulk_completion_with_one_last_occurrence_completes_all_and_cont
     assert response.status_code == 200, response.text
     pending = (await client.get(TASKS, params={"completed": "false"}, headers=alice)).json()["items"]
     assert [item["due_at"] for item in pending] == ["2030-01-12T10:00:00Z"]
+
+
+# Each way to set `completed` (the toggles flip it: they are called alternately to complete and reopen).
+SET_COMPLETED = [
+    pytest.param(lambda task_id, sub, done: ("POST", f"{task_url(task_id)}/toggle", None), id="toggle"),
+    pytest.param(lambda task_id, sub, done: ("PATCH", task_url(task_id), {"completed": done}), id="patch"),
+    pytest.param(
+        lambda task_id, sub, done: ("PUT", task_url(task_id), {**RECURRING, "completed": done}), id="put"
+    ),
+    pytest.param(
+        lambda task_id, sub, done: ("PATCH", f"/api/{sub}/tasks/{task_id}/complete", None),
+        id="compat-complete",
+    ),
+    pytest.param(
+        lambda task_id, sub, done: ("PUT", f"/api/{sub}/tasks/{task_id}", {"completed": done}),
+        id="compat-put",
+    ),
+    pytest.param(
+        lambda task_id, sub, done: (
+            "POST",
+            f"{TASKS}/bulk",
+            {"action": "complete" if done else "reopen", "ids": [task_id]},
+        ),
+        id="bulk",
+    ),
+]
+
+
+@pytest.mark.parametrize("set_completed", SET_COMPLETED)
+async def test_completing_a_reopened_recurring_task_again_creates_no_second_next_occurrence(
+    client: httpx.AsyncClient, set_completed: Any
+) -> None:
+    sub = f"alice-{uuid.uuid4()}"
+    headers = auth(sub)
+    task = await create_task(client, headers, **RECURRING)
+
+    for done in (True, False, True, False, True):
+        method, path, body = set_completed(task["id"], sub, done)
+        response = await client.request(method, path, json=body, headers=headers)
+        assert response.status_code == 200, response.text
+
+    items = (await client.get(TASKS, headers=headers)).json()["items"]
+    assert sorted((item["id"] == task["id"], item["completed"], item["due_at"]) for item in items) == [
+        (False, False, "2030-01-12T10:00:00Z"),
+        (True, True, "2030-01-05T10:00:00Z"),
+    ]

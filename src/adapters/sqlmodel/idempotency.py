@@ -95,11 +95,13 @@ def _snapshot(task: Task) -> dict[str, Any]:
         "updated_at": task.updated_at.isoformat(),
         "completed_at": _text(task.completed_at),
         "version": task.version,
+        "successor_id": None if task.successor_id is None else str(task.successor_id),
     }
 
 
 def _from_snapshot(owner_id: str, snapshot: Mapping[str, Any]) -> Task:
-    recurrence = snapshot["recurrence"]
+    """A snapshot taken before tasks had `successor_id` lacks it: such a task had brought none."""
+    recurrence, successor_id = snapshot["recurrence"], snapshot.get("successor_id")
     return Task(
         id=UUID(snapshot["id"]),
         owner_id=owner_id,
@@ -114,6 +116,7 @@ def _from_snapshot(owner_id: str, snapshot: Mapping[str, Any]) -> Task:
         updated_at=datetime.fromisoformat(snapshot["updated_at"]),
         completed_at=_time(snapshot["completed_at"]),
         version=snapshot["version"],
+        successor_id=None if successor_id is None else UUID(successor_id),
     )
 
 

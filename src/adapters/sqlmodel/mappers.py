@@ -24,6 +24,7 @@ def task_to_row(task: Task) -> dict[str, Any]:
         "updated_at": task.updated_at,
         "completed_at": task.completed_at,
         "version": task.version,
+        "successor_id": task.successor_id,
         "title_key": task.title_key,
         "search_key": task.search_text,
     }
@@ -46,4 +47,5 @@ def row_to_task(row: Mapping[Any, Any]) -> Task:
         updated_at=row["updated_at"],
         completed_at=row["completed_at"],
         version=row["version"],
+        successor_id=row["successor_id"],
     )

@@ -48,6 +48,8 @@ class TaskRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
     version: int = Field(nullable=False)
+    # The next occurrence the task brought when it was completed: it brings one, once.
+    successor_id: UUID | None = Field(default=None, nullable=True)
     # Case-folded copies, made in Python so every database sorts and searches text alike:
     # the title for sorting by title, title and description for `q`. Byte order ("C") on PostgreSQL.
     title_key: str = Field(sa_type=FOLDED_TEXT, nullable=False)

@@ -55,11 +55,12 @@ class ActOnTasks:
         loaded_version = task.version
         if not task.apply(TaskChanges(completed=completed), now):
             return False
+        # Completing a recurring task brings its next occurrence, in the same transaction, once:
+        # the task is stored remembering it, so completing it again brings none.
+        successor = task.bring_next_occurrence(id=self._ids.new_id(), now=now) if completed else None
         if not await uow.tasks.update(task, expected_version=loaded_version):
             # Only when another writer slipped between the read and this write: start again, whole.
             raise TransientConflict(f"task {task.id} changed during a bulk change")
-        # Completing a recurring task brings its next occurrence, in the same transaction.
-        successor = task.next_occurrence(id=self._ids.new_id(), now=now) if completed else None
         if successor is not None:
             await uow.tasks.add(successor)
         return True

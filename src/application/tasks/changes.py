@@ -59,10 +59,13 @@ class _ChangeTask:
                 raise VersionMismatch(task_id)
             loaded_version, was_completed, now = task.version, task.completed, self._clock.now()
             if change(task, now):
+                # Completing a recurring task brings its next occurrence, in the same transaction,
+                # once: the task is stored remembering it, so completing it again brings none.
+                successor = (
+                    None if was_completed else task.bring_next_occurrence(id=self._ids.new_id(), now=now)
+                )
                 if not await uow.tasks.update(task, expected_version=loaded_version):
                     return None
-                # Completing a recurring task brings its next occurrence, in the same transaction.
-                successor = None if was_completed else task.next_occurrence(id=self._ids.new_id(), now=now)
                 if successor is not None:
                     await uow.tasks.add(successor)
                 await uow.commit()
