@@ -92,6 +92,34 @@ async def test_an_unknown_query_parameter_is_a_422_naming_it(
     assert [error["loc"] for error in problem["errors"]] == [["query", unknown]]
 
 
+@pytest.mark.parametrize("repeated", ["q", "limit", "completed", "sort"])
+async def test_a_parameter_taken_once_and_given_twice_is_a_422_naming_it(
+    client: httpx.AsyncClient, alice: dict[str, str], repeated: str
+) -> None:
+    values = {
+        "q": ["milk", "bread"],
+        "limit": ["5", "50"],
+        "completed": ["true", "false"],
+        "sort": ["title", "due"],
+    }
+
+    response = await client.get(TASKS, params={repeated: values[repeated]}, headers=alice)
+
+    problem = assert_invalid(response, repeated)
+    assert [error["loc"] for error in problem["errors"]] == [["query", repeated]]
+
+
+async def test_a_list_parameter_may_be_given_many_times(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    await create_task(client, alice, title="Tagged", tags=["home", "urgent"])
+
+    response = await client.get(TASKS, params={"tag": ["home", "urgent"]}, headers=alice)
+
+    assert response.status_code == 200
+    assert [task["title"] for task in response.json()["items"]] == ["Tagged"]
+
+
 async def test_an_unknown_query_parameter_on_one_task_is_a_422_too(
     client: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:

@@ -404,20 +404,6 @@ async def test_an_invalid_list_parameter_is_a_422_located_in_the_query_under_its
     assert [error["loc"] for error in body["errors"]] == [["query", parameter]]
 
 
-async def test_a_repeated_list_parameter_counts_once_with_its_last_value_and_tags_count_each(
-    client: httpx.AsyncClient, alice: dict[str, str]
-) -> None:
-    for n in range(3):
-        await create_task(client, alice, title=f"task {n}", tags=["a", "b"] if n else ["a"])
-
-    response = await client.get(
-        TASKS, params=[("limit", "1"), ("limit", "3"), ("tag", "a"), ("tag", "b")], headers=alice
-    )
-
-    assert response.status_code == 200, response.text
-    assert [task["title"] for task in response.json()["items"]] == ["task 2", "task 1"]
-
-
 async def test_the_list_documents_each_of_its_query_parameters(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
 

@@ -5,6 +5,7 @@ shows them exactly as FastAPI would have (`document_query_models`)."""
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
@@ -47,31 +48,47 @@ def query_model(model: type[M]) -> Callable[[Request], Awaitable[M]]:
 
 def refusing_unknown_parameters(route: APIRoute) -> None:
     """Make the route answer a 422 naming any query parameter it does not take (`?status=done`
-    on the list would otherwise list everything, silently). Checked before the route runs, and
+    on the list would otherwise list everything, silently), or that it takes once and was given
+    more than once (of `?q=a&q=b` only the last would count). Checked before the route runs, and
     only when there is a query string. Routes are module-level objects, shared by every app built:
     each is wrapped once."""
     if route.app is _CHECKED.get(id(route)):
         return
     known: set[str] = set()
+    repeatable: set[str] = set()
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        known.update(parameter.alias for parameter in dependant.query_params)
+        for parameter in dependant.query_params:
+            known.add(parameter.alias)
+            if _is_list(parameter.field_info.annotation):
+                repeatable.add(parameter.alias)
         model = _MODELS.get(dependant.call) if dependant.call is not None else None
         if model is not None:
             known.update(model.model_fields)
+            fields = model.model_fields.items()
+            repeatable.update(name for name, field in fields if _is_list(field.annotation))
         pending.extend(dependant.dependencies)
-    allowed = frozenset(known)
+    allowed, once = frozenset(known), frozenset(known - repeatable)
     run = route.app
 
     async def checked(scope: Scope, receive: Receive, send: Send) -> None:
         query = scope.get("query_string", b"")
         if query:
-            names = (name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-            unknown = [name for name in dict.fromkeys(names) if name not in allowed]
-            if unknown:
-                msg = "is not a parameter of this route"
-                errors = [{"loc": ["query", name], "msg": msg, "type": "extra_forbidden"} for name in unknown]
+            names = [name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)]
+            errors = [
+                {"loc": ["query", name], "msg": "is not a parameter of this route", "type": "extra_forbidden"}
+                for name in dict.fromkeys(names)
+                if name not in allowed
+            ]
+            if len(names) > 1:
+                counts = Counter(names)
+                errors += [
+                    {"loc": ["query", name], "msg": "must be given at most once", "type": "repeated"}
+                    for name, count in counts.items()
+                    if count > 1 and name in once
+                ]
+            if errors:
                 await problem(422, "The request is not valid.", errors=errors)(scope, receive, send)
                 return
         await run(scope, receive, send)
