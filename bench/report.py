@@ -31,6 +31,13 @@ def ratios(result: dict[str, Any], numerator: tuple[str, str], denominator: tupl
     return [run["rps"] / over[run["round"]] for run in _runs(result, *numerator) if over.get(run["round"])]
 
 
+def pair_ratios(pairs: Sequence[dict[str, Any]], app: str) -> list[float]:
+    """Deep page ÷ page 1 within each back-to-back pair of one app."""
+    return [
+        pair["list_deep_rps"] / pair["list_rps"] for pair in pairs if pair["app"] == app and pair["list_rps"]
+    ]
+
+
 def _ratio(values: Sequence[float]) -> str:
     if not values:
         return "–"
@@ -62,7 +69,15 @@ def table(result: dict[str, Any]) -> str:
     )
     if {"list", "list_deep"} <= set(result["paths"]):
         deep = {app: _ratio(ratios(result, ("list_deep", app), ("list", app))) for app in APPS}
-        lines.append(f"list_deep ÷ list: service {deep['service']}; bare {deep['bare']}.")
+        lines.append(f"list_deep ÷ list, by round: service {deep['service']}; bare {deep['bare']}.")
+    pairs = result.get("pairs") or []
+    if pairs:
+        paired = {app: _ratio(pair_ratios(pairs, app)) for app in APPS}
+        count = len(pairs) // len(APPS)
+        lines.append(
+            f"list_deep ÷ list, back to back ({count} pairs of {result['pair_duration']:g} s each):"
+            f" service {paired['service']}; bare {paired['bare']}."
+        )
     return "\n".join(lines) + "\n"
 
 

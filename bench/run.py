@@ -108,8 +108,44 @@ def bench_backend(backend: str, args: argparse.Namespace, dataset: Dataset, bin_
                     result = loadgen.run(apps[name].url, path, data[name], args.duration, args.connections)
                     runs.append({"round": number, "path": path, "app": name, **result})
                     _progress(backend, number, path, name, result)
+        pairs = deep_page_pairs(apps, data, args) if {"list", "list_deep"} <= set(args.paths) else []
         rss = {name: app.rss_mb() for name, app in apps.items()}
-    return {"backend": backend, "paths": args.paths, "deep_page": deep_page, "runs": runs, "rss_mb": rss}
+    return {
+        "backend": backend,
+        "paths": args.paths,
+        "deep_page": deep_page,
+        "runs": runs,
+        "pairs": pairs,
+        "pair_duration": args.pair_duration,
+        "rss_mb": rss,
+    }
+
+
+def deep_page_pairs(
+    apps: dict[str, Any], data: dict[str, Path], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Page 1 and the deep page of one app measured back to back, many short times: the two halves
+    of a pair share the machine's mood, which on a shared machine swings more between the rounds'
+    runs (minutes apart) than the deep page costs. Which page and which app go first alternates."""
+    pairs = []
+    for number in range(1, args.pairs + 1):
+        for name in ("bare", "service") if number % 2 else ("service", "bare"):
+            order = ("list", "list_deep") if number % 2 else ("list_deep", "list")
+            rps = {
+                path: loadgen.run(apps[name].url, path, data[name], args.pair_duration, args.connections)[
+                    "rps"
+                ]
+                for path in order
+            }
+            pairs.append(
+                {"pair": number, "app": name, **{f"{path}_rps": value for path, value in rps.items()}}
+            )
+            print(
+                f"[pair {number}] {name:<7} list_deep ÷ list {rps['list_deep'] / rps['list']:.3f}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return pairs
 
 
 def _progress(backend: str, number: int, path: str, app: str, result: dict[str, Any]) -> None:
@@ -139,6 +175,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--paths", type=lambda text: _names(text, tuple(loadgen.SCRIPTS)), default=list(loadgen.SCRIPTS)
     )
+    parser.add_argument(
+        "--pairs", type=int, default=8, help="back-to-back page 1 / deep page pairs per app (0: none)"
+    )
+    parser.add_argument("--pair-duration", type=float, default=3, help="seconds of each half of a pair")
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--tasks", type=int, default=1000, help="tasks per user")
     parser.add_argument("--write-results", action="store_true", help=f"rewrite {RESULTS.name}")
