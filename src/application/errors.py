@@ -33,3 +33,11 @@ class TransientConflict(DomainError):
 
 class IdempotencyKeyReused(DomainError):
     """An Idempotency-Key came back with a request other than the one it was first sent with."""
+
+
+class TooManyAttempts(DomainError):
+    """An address or an account made more attempts (logins, registrations) than its rate allows."""
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        super().__init__(f"try again in {retry_after_seconds:.1f} s")
+        self.retry_after_seconds = retry_after_seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import subprocess
 import sys
 from datetime import timedelta
@@ -11,6 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from adapters.sqlmodel.urls import mask
+from application.maintenance import Purged, PurgeExpired
 from entrypoints.container import Container
 from entrypoints.embedded import ConfigurationError, prepare
 from entrypoints.observability import configure_logging
@@ -27,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1)
 
     commands.add_parser("migrate", help="upgrade the database to the newest schema")
+    commands.add_parser(
+        "purge", help="delete expired idempotency keys and spent rate-limit counts (serving does it hourly)"
+    )
 
     token = commands.add_parser("token", help="print a bearer token for a user id, for trying the API")
     token.add_argument("sub", help="the user id the token speaks for")
@@ -58,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             access_log=False,  # the app logs each request with its request id
             log_config=None,
+            # X-Forwarded-* is the app's to believe, from HTTP_TRUSTED_PROXIES only (uvicorn's own
+            # default would believe 127.0.0.1, i.e. anyone on the machine).
+            proxy_headers=False,
         )
     elif args.command == "migrate":
         # Imported only here: Alembic stays out of the serving process's memory.
@@ -65,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
 
         upgrade_to_head(settings.migration_url)
         print(f"migrated {mask(settings.migration_url)} to head")
+    elif args.command == "purge":
+        purged = asyncio.run(_purge(settings))
+        print(
+            f"purged {purged.idempotency_keys} expired idempotency keys"
+            f" and {purged.rate_limits} spent rate-limit counts"
+        )
     else:
         tokens = Container(settings=settings).adapters.tokens()
         if tokens is None:
@@ -73,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
         seconds = settings.auth_token_lifetime_seconds if args.ttl is None else args.ttl
         print(tokens.issue(args.sub, lifetime=timedelta(seconds=seconds)).access_token)
     return 0
+
+
+async def _purge(settings: Settings) -> Purged:
+    container = Container(settings=settings)
+    try:
+        purge: PurgeExpired = container.use_cases.purge_expired()
+        return await purge()
+    finally:
+        await container.adapters.database().close()
 
 
 def _migrated_apart() -> bool:

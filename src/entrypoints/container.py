@@ -14,12 +14,16 @@ from adapters.security.passwords import Argon2Hasher
 from adapters.security.routing import RoutedTokenVerifier
 from adapters.sqlmodel.database import Database
 from adapters.sqlmodel.health import DatabaseProbe
+from adapters.sqlmodel.maintenance import SqlExpiredRecords
+from adapters.sqlmodel.rate_limits import SqlRateLimiter
 from adapters.sqlmodel.setup import PoolOptions, create_database
 from adapters.sqlmodel.transactions import TransactionPolicy
 from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork, SqlUnitOfWork
 from adapters.system import SystemClock, UuidV7Generator
 from application.accounts import CurrentUser, LogIn, Register
 from application.cursors import CursorCodec
+from application.limits import AttemptLimits, AttemptRates, Rate
+from application.maintenance import PurgeExpired
 from application.tasks import (
     CreateTask,
     CreateTaskOnce,
@@ -106,6 +110,19 @@ def _cursor_key(settings: Settings) -> bytes:
     return hashlib.sha256(b"tasks-service/cursors\x00" + material.encode()).digest()
 
 
+def _attempt_rates(settings: Settings) -> dict[str, AttemptRates]:
+    return {
+        "login": AttemptRates(
+            per_address=Rate.parse(settings.auth_login_rate_per_address),
+            per_account=Rate.parse(settings.auth_login_rate_per_account),
+        ),
+        "register": AttemptRates(
+            per_address=Rate.parse(settings.auth_register_rate_per_address),
+            per_account=Rate.parse(settings.auth_register_rate_per_account),
+        ),
+    }
+
+
 class Adapters(containers.DeclarativeContainer):
     """Infrastructure: one pooled database per process, a transaction per unit of work."""
 
@@ -115,6 +132,8 @@ class Adapters(containers.DeclarativeContainer):
     unit_of_work = providers.Factory(SqlUnitOfWork, database=database)
     accounts_unit_of_work = providers.Factory(SqlAccountsUnitOfWork, database=database)
     database_probe = providers.Singleton(DatabaseProbe, database)
+    rate_limiter = providers.Singleton(SqlRateLimiter, database)
+    expired_records = providers.Singleton(SqlExpiredRecords, database)
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidV7Generator)
@@ -166,17 +185,29 @@ class UseCases(containers.DeclarativeContainer):
     task_stats = providers.Singleton(GetTaskStats, uow=adapters.unit_of_work.provider, clock=adapters.clock)
     list_tags = providers.Singleton(ListTags, uow=adapters.unit_of_work.provider)
 
+    attempt_limits = providers.Singleton(
+        AttemptLimits,
+        limiter=adapters.rate_limiter,
+        clock=adapters.clock,
+        rates=providers.Callable(_attempt_rates, adapters.settings),
+    )
     register = providers.Singleton(
         Register,
         uow=adapters.accounts_unit_of_work.provider,
         hasher=adapters.passwords,
         clock=adapters.clock,
         ids=adapters.ids,
+        limits=attempt_limits,
     )
     log_in = providers.Singleton(
-        LogIn, uow=adapters.accounts_unit_of_work.provider, hasher=adapters.passwords, tokens=adapters.tokens
+        LogIn,
+        uow=adapters.accounts_unit_of_work.provider,
+        hasher=adapters.passwords,
+        tokens=adapters.tokens,
+        limits=attempt_limits,
     )
     current_user = providers.Singleton(CurrentUser, uow=adapters.accounts_unit_of_work.provider)
+    purge_expired = providers.Singleton(PurgeExpired, records=adapters.expired_records, clock=adapters.clock)
 
 
 class Container(containers.DeclarativeContainer):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.security.jwt_tokens import MIN_SECRET_BYTES
+from application.limits import Rate
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/tasks.db"
 
@@ -38,6 +40,13 @@ class Settings(BaseSettings):
     # past both, login and registration answer 503 with Retry-After.
     auth_password_concurrency: int = Field(default=1, ge=1, le=64)
     auth_password_queue: int = Field(default=16, ge=0)
+    # Login and registration attempts allowed per client address and per account (the email they
+    # name): "N/second", "N/minute", "N/hour", "N/day" or "off". Counted in the database, so every
+    # worker and replica shares one count; past it, 429 with Retry-After.
+    auth_login_rate_per_address: str = "20/minute"
+    auth_login_rate_per_account: str = "10/minute"
+    auth_register_rate_per_address: str = "20/hour"
+    auth_register_rate_per_account: str = "5/hour"
     auth_jwks_url: str | None = None
     auth_issuer: str | None = None
     auth_audience: str | None = None
@@ -46,11 +55,19 @@ class Settings(BaseSettings):
 
     # How long a POST's Idempotency-Key keeps answering with the task it first made.
     idempotency_key_ttl_seconds: int = Field(default=86_400, ge=1)
+    # How often each serving process deletes expired idempotency keys and spent rate-limit counts
+    # (`tasks purge` does it once); 0: never while serving.
+    purge_interval_seconds: int = Field(default=3600, ge=0)
 
     # Bodies larger than this are refused (413) before they are read to the end, let alone parsed.
     http_max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Headers larger than this (names and values together) are refused with 431.
     http_max_header_bytes: int = Field(default=16_384, ge=1024)
+
+    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or
+    # networks, comma-separated ("*": any). From any other peer those headers are ignored, so a
+    # client cannot pick the address its attempts are counted against.
+    http_trusted_proxies: Annotated[list[str], NoDecode] = []
 
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
@@ -75,11 +92,33 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "http_trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("http_trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(f"{proxy!r} is not an IP address or network (or *)") from None
+        return value
+
+    @field_validator(
+        "auth_login_rate_per_address",
+        "auth_login_rate_per_account",
+        "auth_register_rate_per_address",
+        "auth_register_rate_per_account",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        Rate.parse(value)  # its ValueError says how to write one
         return value
 
     @property

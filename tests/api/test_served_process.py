@@ -96,3 +96,27 @@ def test_on_postgresql_without_a_secret_the_service_refuses_to_start_and_says_wh
 
     assert result.returncode == 2
     assert "AUTH_JWT_SECRET" in result.stderr
+
+
+def test_the_served_process_believes_no_x_forwarded_for_unless_told_and_tasks_purge_runs(
+    tmp_path: Path,
+) -> None:
+    """uvicorn on its own would believe X-Forwarded-For from 127.0.0.1; `tasks serve` does not."""
+    env = clean_environment(AUTH_LOGIN_RATE_PER_ADDRESS="2/minute", HTTP_TRUSTED_PROXIES="")
+
+    with served(tmp_path, env) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
+        answers = [
+            http.post(
+                "/api/v1/auth/token",
+                data={"username": f"user{i}@example.com", "password": "wrong password"},
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
+            )
+            for i in range(3)
+        ]
+    purged = subprocess.run(
+        [TASKS, "purge"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+
+    assert [answer.status_code for answer in answers] == [401, 401, 429]
+    assert purged.returncode == 0, purged.stderr
+    assert purged.stdout.startswith("purged 0 expired idempotency keys and ")

@@ -65,7 +65,8 @@ def test_upgrade_to_head_on_an_empty_database_gives_exactly_what_the_models_decl
     off_loop(upgrade_to_head, empty_database)
 
     assert _inspect(empty_database, _differences) == []
-    assert _inspect(empty_database, _tables) == {"alembic_version", "tasks", "users", "idempotency_keys"}
+    tables = {"alembic_version", "tasks", "users", "idempotency_keys", "rate_limits"}
+    assert _inspect(empty_database, _tables) == tables
     indexes = _inspect(empty_database, _indexes)
     assert "ix_tasks_owner_recent" in indexes
     # The tags index is PostgreSQL's GIN index; SQLite has none (it filters tags with json_each).

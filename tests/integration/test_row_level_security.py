@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -16,14 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlmodel.database import Database
 from adapters.sqlmodel.engine import create_engine
+from adapters.sqlmodel.maintenance import SqlExpiredRecords
 from adapters.sqlmodel.setup import PoolOptions, create_database
-from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
+from adapters.sqlmodel.unit_of_work import SqlUnitOfWork, UnscopedWork
 from application.idempotency import IdempotentCreation, request_hash
+from application.maintenance import PurgeExpired
 from domain.task import Task
 from entrypoints.http.app import create_app
 from tests.support.app import auth, running, test_settings
 from tests.support.builders import a_task, new_owner
 from tests.support.databases import off_loop
+from tests.unit.fakes import FakeClock
 
 pytestmark = pytest.mark.postgres
 
@@ -49,7 +52,7 @@ def app_role_url(postgres_url: str) -> Iterator[str]:
             f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS",
             f'GRANT CONNECT ON DATABASE "{database}" TO {role}',
             f"GRANT USAGE ON SCHEMA public TO {role}",
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON tasks, users, idempotency_keys TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON tasks, users, idempotency_keys, rate_limits TO {role}",
         ),
     )
     yield make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
@@ -176,13 +179,13 @@ async def test_the_service_serves_its_flows_connected_as_the_ordinary_role(app_r
     assert registered.status_code == 201
 
 
-def _creation(task: Task, key: str) -> IdempotentCreation:
+def _creation(task: Task, key: str, *, expires_at: datetime | None = None) -> IdempotentCreation:
     return IdempotentCreation(
         key=key,
         request_hash=request_hash(task),
         task=task,
         created_at=task.created_at,
-        expires_at=task.created_at + timedelta(hours=1),
+        expires_at=expires_at or task.created_at + timedelta(hours=1),
     )
 
 
@@ -252,3 +255,53 @@ async def test_an_owner_id_with_quotes_or_backslashes_reaches_row_level_security
 
     assert setting == owner
     assert [(row["id"], row["user_id"]) for row in rows] == [(mine.id, owner)]
+
+
+async def test_the_purge_as_the_ordinary_role_deletes_every_owners_expired_keys_and_sees_no_live_one(
+    database: Database[Any], postgres_url: str
+) -> None:
+    alice, bob = new_owner(), new_owner()
+    now = datetime.now(UTC)
+    for owner, key, expires_at in (
+        (alice, "old", now - timedelta(hours=1)),
+        (bob, "old", now - timedelta(hours=1)),
+    ):
+        async with SqlUnitOfWork(owner, database=database) as uow:
+            await uow.idempotency_keys.claim(_creation(a_task(owner), key, expires_at=expires_at))
+            await uow.commit()
+    async with SqlUnitOfWork(bob, database=database) as uow:
+        await uow.idempotency_keys.claim(_creation(a_task(bob), "new", expires_at=now + timedelta(hours=1)))
+        await uow.commit()
+
+    async with SqlUnitOfWork(alice, database=database) as uow:
+        # Not purging: another owner's key is hidden even once it has expired.
+        expired = await uow._transaction.connection.fetch(
+            "SELECT user_id FROM idempotency_keys WHERE expires_at <= now() AND user_id = ANY($1::text[])",
+            [alice, bob],
+        )
+    async with UnscopedWork(database=database) as work:
+        # Purging: every owner's expired keys, and still none that is live.
+        await work.transaction.connection.execute("SELECT set_config('app.purge', 'expired', true)")
+        seen = await work.transaction.connection.fetch(
+            "SELECT user_id, key FROM idempotency_keys WHERE user_id = ANY($1::text[]) ORDER BY user_id, key",
+            [alice, bob],
+        )
+    purged = await PurgeExpired(SqlExpiredRecords(database), FakeClock(now))()
+    left = await _admin_rows(
+        postgres_url,
+        "SELECT user_id, key FROM idempotency_keys WHERE user_id = ANY($1::text[])",
+        [alice, bob],
+    )
+
+    assert [row["user_id"] for row in expired] == [alice]
+    assert sorted((row["user_id"], row["key"]) for row in seen) == sorted([(alice, "old"), (bob, "old")])
+    assert purged.idempotency_keys >= 2
+    assert [(row["user_id"], row["key"]) for row in left] == [(bob, "new")]
+
+
+async def _admin_rows(url: str, query: str, *arguments: Any) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+    try:
+        return list(await connection.fetch(query, *arguments))
+    finally:
+        await connection.close()

@@ -13,11 +13,22 @@ from adapters.security.jwt_tokens import SharedSecretTokens
 from entrypoints.settings import Settings
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+RATE_SETTINGS = (
+    "auth_login_rate_per_address",
+    "auth_login_rate_per_account",
+    "auth_register_rate_per_address",
+    "auth_register_rate_per_account",
+)
 
 
 def test_settings(database_url: str, **overrides: object) -> Settings:
-    """Settings for a test: nothing read from the environment or a `.env` file."""
-    values: dict[str, object] = {"database_url": database_url, "auth_jwt_secret": TEST_SECRET}
+    """Settings for a test: nothing read from the environment or a `.env` file. No rate limits on
+    logging in and registering (tests share an address and a database); test_rate_limits.py sets them."""
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "auth_jwt_secret": TEST_SECRET,
+        **dict.fromkeys(RATE_SETTINGS, "off"),
+    }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

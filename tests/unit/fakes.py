@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from adapters.memory.rate_limits import InMemoryRateLimiter
 from application.identity import IssuedToken
+from application.limits import AttemptLimits
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
@@ -56,3 +58,6 @@ class FakeTokens:
 
     def issue(self, subject: str) -> IssuedToken:
         return IssuedToken(access_token=f"token-for:{subject}", expires_in=3600)
+
+
+NO_LIMITS = AttemptLimits(InMemoryRateLimiter(), FakeClock(), {})  # no kind of attempt is limited

@@ -12,7 +12,7 @@ from application.accounts.register import Registration
 from application.identity import AccountsUnitOfWorkFactory, Principal
 from domain.errors import EmailTaken, InvalidCredentials, InvalidUser
 from domain.user import normalise_email
-from tests.unit.fakes import START, FakeClock, FakeHasher, FakeTokens, SequentialIds
+from tests.unit.fakes import NO_LIMITS, START, FakeClock, FakeHasher, FakeTokens, SequentialIds
 
 
 @pytest.fixture
@@ -32,12 +32,12 @@ def hasher() -> FakeHasher:
 
 @pytest.fixture
 def register(accounts_uow: AccountsUnitOfWorkFactory, hasher: FakeHasher) -> Register:
-    return Register(accounts_uow, hasher, FakeClock(), SequentialIds())
+    return Register(accounts_uow, hasher, FakeClock(), SequentialIds(), NO_LIMITS)
 
 
 @pytest.fixture
 def log_in(accounts_uow: AccountsUnitOfWorkFactory, hasher: FakeHasher) -> LogIn:
-    return LogIn(accounts_uow, hasher, FakeTokens())
+    return LogIn(accounts_uow, hasher, FakeTokens(), NO_LIMITS)
 
 
 async def test_registering_stores_the_account_with_a_hash_not_the_password(

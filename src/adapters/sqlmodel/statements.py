@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import pydantic_core
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Float
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -115,6 +115,8 @@ def _result_processor(type_: Any, dialect: Dialect) -> Processor:
         # The drivers hand back the text (SQLAlchemy's asyncpg dialect decodes JSON in a codec it
         # installs on each connection); pydantic's parser reads it several times faster than json.
         return pydantic_core.from_json
+    if isinstance(implementation, Float) and not implementation.asdecimal:
+        return None  # both drivers hand back a Python float (and asyncpg's dialect wants the column's OID)
     process: Processor = implementation.result_processor(dialect, None)
     return process
 

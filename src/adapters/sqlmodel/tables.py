@@ -5,11 +5,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Index, SmallInteger, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, Double, Index, SmallInteger, String, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB, TEXT
 from sqlmodel import Field, SQLModel
 
 from application.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH, REQUEST_HASH_LENGTH
+from application.limits import RATE_LIMIT_KEY_LENGTH
 from domain.owner import OWNER_ID_MAX_LENGTH
 from domain.user import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 
@@ -125,7 +126,23 @@ class IdempotencyKeyRow(SQLModel, table=True):
     # The task as it was created: what a retry answers, whatever has happened to the task since.
     task_snapshot: dict[str, Any] = Field(sa_type=JSON().with_variant(JSONB(), "postgresql"), nullable=False)
     created_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
-    expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    # Indexed for the purge of expired keys (maintenance.py), across owners.
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False, index=True)
 
 
 idempotency_keys_table: Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
+
+
+class RateLimitRow(SQLModel, table=True):
+    """One rate-limited key (a hashed address or account, per kind of attempt), by the generic cell
+    rate algorithm: a single time per key, no per-hit rows. Nobody's data, so no row-level security."""
+
+    __tablename__ = "rate_limits"
+
+    key: str = Field(primary_key=True, sa_type=String(RATE_LIMIT_KEY_LENGTH))
+    # Seconds since the epoch at which every hit counted so far is regained (the algorithm's
+    # "theoretical arrival time"). Once it has passed, the row means what no row means: purged.
+    refilled_at: float = Field(sa_type=Double, nullable=False, index=True)
+
+
+rate_limits_table: Table = RateLimitRow.__table__  # type: ignore[attr-defined]

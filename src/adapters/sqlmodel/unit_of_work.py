@@ -70,3 +70,13 @@ class SqlUnitOfWork(_TransactionUnitOfWork, UnitOfWork):
 class SqlAccountsUnitOfWork(_TransactionUnitOfWork, AccountsUnitOfWork):
     def _bind(self, transaction: Transaction[Any]) -> None:
         self.users = SqlUserRepository(transaction)
+
+
+class UnscopedWork(_TransactionUnitOfWork):
+    """A transaction for no owner, for adapters whose rows are nobody's (rate limits) or everyone's
+    expired ones (the purge): on PostgreSQL, the owner policies show it no row."""
+
+    transaction: Transaction[Any]
+
+    def _bind(self, transaction: Transaction[Any]) -> None:
+        self.transaction = transaction

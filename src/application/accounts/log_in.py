@@ -1,17 +1,28 @@
 """Exchange an email and a password for a bearer token."""
 
 from application.identity import AccountsUnitOfWorkFactory, IssuedToken, PasswordHasher, TokenIssuer
+from application.limits import AttemptLimits
 from domain.errors import InvalidCredentials, InvalidUser
 from domain.user import normalise_email
 
 
 class LogIn:
-    def __init__(self, uow: AccountsUnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenIssuer) -> None:
+    def __init__(
+        self,
+        uow: AccountsUnitOfWorkFactory,
+        hasher: PasswordHasher,
+        tokens: TokenIssuer,
+        limits: AttemptLimits,
+    ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._tokens = tokens
+        self._limits = limits
 
-    async def __call__(self, email: str, password: str) -> IssuedToken:
+    async def __call__(self, email: str, password: str, *, address: str | None = None) -> IssuedToken:
+        """A token for the account; `address` is the client's, which the attempt counts against
+        (with the email), before any password work."""
+        await self._limits.check("login", address=address, account=email)
         user = None
         if _could_be_an_account(email):
             async with self._uow() as uow:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from application.identity import AccountsUnitOfWorkFactory, PasswordHasher
+from application.limits import AttemptLimits
 from application.ports import Clock, IdGenerator
 from application.retry import retry_transient
 from domain.errors import EmailTaken
@@ -18,18 +19,30 @@ class Registration:
 
 class Register:
     def __init__(
-        self, uow: AccountsUnitOfWorkFactory, hasher: PasswordHasher, clock: Clock, ids: IdGenerator
+        self,
+        uow: AccountsUnitOfWorkFactory,
+        hasher: PasswordHasher,
+        clock: Clock,
+        ids: IdGenerator,
+        limits: AttemptLimits,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
         self._ids = ids
+        self._limits = limits
 
-    @retry_transient
-    async def __call__(self, registration: Registration) -> User:
+    async def __call__(self, registration: Registration, *, address: str | None = None) -> User:
+        """The new account; `address` is the client's, which the attempt counts against (with the
+        email), once it is a valid request and before the password is hashed."""
         # Every rule is checked before the (deliberately slow) hash is computed.
         email, name = normalise_email(registration.email), normalise_name(registration.name)
         check_password(registration.password)
+        await self._limits.check("register", address=address, account=email)
+        return await self._register(registration, email, name)
+
+    @retry_transient
+    async def _register(self, registration: Registration, email: str, name: str | None) -> User:
         password_hash = await self._hasher.hash(registration.password)
         user = User.register(
             id=self._ids.new_id(), email=email, name=name, password_hash=password_hash, now=self._clock.now()

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +16,7 @@ from entrypoints.http.emails import Email
 from entrypoints.http.problems import problem_responses
 
 accounts = APIRouter(
-    prefix="/api/v1/auth", tags=["accounts"], responses=problem_responses(400, 422, 500, 503)
+    prefix="/api/v1/auth", tags=["accounts"], responses=problem_responses(400, 422, 429, 500, 503)
 )
 me = APIRouter(prefix="/api/v1/users", tags=["accounts"], responses=problem_responses(401, 500, 503))
 
@@ -53,21 +53,29 @@ class TokenPublic(BaseModel):
     responses=problem_responses(409),
 )
 async def register(
+    request: Request,
     body: AccountCreate,
     register: Annotated[Register, Depends(provided(lambda c: c.use_cases.register))],
 ) -> AccountPublic:
-    user = await register(Registration(email=body.email, password=body.password, name=body.name))
+    registration = Registration(email=body.email, password=body.password, name=body.name)
+    user = await register(registration, address=client_address(request))
     return AccountPublic(id=str(user.id), email=user.email, name=user.name, created_at=user.created_at)
 
 
 @accounts.post("/token", response_model=TokenPublic, responses=problem_responses(401))
 async def token(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     log_in: Annotated[LogIn, Depends(provided(lambda c: c.use_cases.log_in))],
 ) -> TokenPublic:
     """OAuth2 password flow: `username` is the account's email."""
-    issued = await log_in(form.username, form.password)
+    issued = await log_in(form.username, form.password, address=client_address(request))
     return TokenPublic(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address: the peer's, or the one a trusted proxy forwarded (see app.py)."""
+    return request.client.host if request.client is not None else None
 
 
 @me.get("/me", response_model=AccountPublic)

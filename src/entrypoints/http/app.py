@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,9 +13,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from entrypoints.container import Container
 from entrypoints.embedded import prepare
+from entrypoints.housekeeping import purge_periodically
 from entrypoints.http import accounts, bulk, compat, health, reports, tasks
 from entrypoints.http.auth import document_security
 from entrypoints.http.docs import install_docs
@@ -36,9 +40,17 @@ def create_app(settings: Settings) -> FastAPI:
         # Everything made so far (modules, the app, the container) lives as long as the process:
         # out of the collector's sight, a full collection under load is short, and so is the tail.
         gc.freeze()
+        housekeeping = None
+        if settings.purge_interval_seconds:
+            purge = container.use_cases.purge_expired()
+            housekeeping = asyncio.create_task(purge_periodically(purge, settings.purge_interval_seconds))
         try:
             yield
         finally:
+            if housekeeping is not None:
+                housekeeping.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await housekeeping
             jwks = container.adapters.jwks()
             if jwks is not None:
                 await jwks.aclose()
@@ -67,6 +79,10 @@ def create_app(settings: Settings) -> FastAPI:
         max_body_bytes=settings.http_max_body_bytes,
         max_header_bytes=settings.http_max_header_bytes,
     )
+    if settings.http_trusted_proxies:
+        # The client's address (what login and registration attempts count against) and scheme, as
+        # a trusted proxy forwarded them; from any other peer, X-Forwarded-* is ignored.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.http_trusted_proxies)
     if settings.cors_origins:  # added last, so outermost: even a 500 answer gets its CORS headers
         app.add_middleware(
             CORSMiddleware,

@@ -1,5 +1,6 @@
 """Map every error to a problem answer; clients never see a trace, SQL or driver text."""
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from application.errors import (
     IdempotencyKeyReused,
     InvalidCursor,
     InvalidToken,
+    TooManyAttempts,
     TransientConflict,
 )
 from domain.errors import (
@@ -55,6 +57,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DatabaseUnavailable, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(TransientConflict, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(AtCapacity, _at_capacity)  # type: ignore[arg-type]
+    app.add_exception_handler(TooManyAttempts, _too_many_attempts)  # type: ignore[arg-type]
 
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> ProblemResponse:
@@ -130,6 +133,12 @@ async def _version_mismatch(_: Request, error: VersionMismatch) -> ProblemRespon
 async def _at_capacity(_: Request, error: AtCapacity) -> ProblemResponse:
     detail = "Too many sign-ins and registrations are being checked right now; try again shortly."
     return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def _too_many_attempts(_: Request, error: TooManyAttempts) -> ProblemResponse:
+    seconds = max(1, math.ceil(error.retry_after_seconds))
+    detail = f"Too many attempts from this address or for this account; try again in {seconds} s."
+    return problem(429, detail, headers={"Retry-After": str(seconds)})
 
 
 async def _unavailable(_: Request, error: DatabaseUnavailable | TransientConflict) -> ProblemResponse:

@@ -1,0 +1,60 @@
+"""The purge of expired rows over SQL: every owner's, in batches of a bounded size.
+
+On PostgreSQL the owner policies hide other owners' idempotency keys from any transaction; the
+purge's transaction sets `app.purge` to 'expired', which migration 0008's policies answer by
+showing it (and letting it delete) expired keys, and nothing else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, delete, func, select, tuple_
+
+from adapters.sqlmodel.database import Database
+from adapters.sqlmodel.statements import Statement
+from adapters.sqlmodel.tables import idempotency_keys_table, rate_limits_table
+from adapters.sqlmodel.unit_of_work import UnscopedWork
+from application.maintenance import ExpiredRecords
+
+_k = idempotency_keys_table.c
+_r = rate_limits_table.c
+_LIMIT = bindparam("limit", type_=Integer())
+
+_PURGING = Statement(select(func.set_config("app.purge", "expired", True)))
+_EXPIRED_KEYS = Statement(
+    delete(idempotency_keys_table).where(
+        tuple_(_k.user_id, _k.key).in_(
+            select(_k.user_id, _k.key)
+            .where(_k.expires_at <= bindparam("now", type_=_k.expires_at.type))
+            .limit(_LIMIT)
+        )
+    )
+)
+_REGAINED_RATES = Statement(
+    delete(rate_limits_table).where(
+        _r.key.in_(
+            select(_r.key).where(_r.refilled_at <= bindparam("now", type_=_r.refilled_at.type)).limit(_LIMIT)
+        )
+    )
+)
+
+
+class SqlExpiredRecords(ExpiredRecords):
+    def __init__(self, database: Database[Any]) -> None:
+        self._database = database
+
+    async def purge_idempotency_keys(self, now: datetime, limit: int) -> int:
+        async with UnscopedWork(database=self._database) as work:
+            if self._database.name == "postgresql":
+                await work.transaction.fetch(_PURGING)
+            deleted = await work.transaction.execute(_EXPIRED_KEYS, {"now": now, "limit": limit})
+            await work.commit()
+        return deleted
+
+    async def purge_rate_limits(self, now: datetime, limit: int) -> int:
+        async with UnscopedWork(database=self._database) as work:
+            values = {"now": now.timestamp(), "limit": limit}
+            deleted = await work.transaction.execute(_REGAINED_RATES, values)
+            await work.commit()
+        return deleted

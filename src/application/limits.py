@@ -1,0 +1,84 @@
+"""Rate limits on attempts that cost the service real work or guard a secret (logging in,
+registering): so many per address and per account, counted where every worker and replica sees
+the same count (the database)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from application.errors import TooManyAttempts
+from application.ports import Clock
+from domain.user import email_key
+
+RATE_LIMIT_KEY_LENGTH = 64  # a SHA-256, in hex
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """At most `hits` in any `period_seconds`, regained one every `period_seconds / hits`."""
+
+    hits: int
+    period_seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> Rate | None:
+        """ "20/minute", "5/hour", "100/day", "1/second"; "off" for no limit (None)."""
+        if text.strip().lower() == "off":
+            return None
+        match = _RATE.match(text.lower())
+        if match is None or int(match[1]) < 1:
+            raise ValueError(f"{text!r} is not a rate: write it as 20/minute (or second, hour, day), or off")
+        return cls(int(match[1]), _PERIODS[match[2]])
+
+    @property
+    def interval_seconds(self) -> float:
+        """How long one hit takes to be regained."""
+        return self.period_seconds / self.hits
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, rate: Rate, now: datetime) -> float | None:
+        """Count one hit on `key` at `now`: None when it is within `rate`, otherwise how many seconds
+        until one would be (a refused hit is not counted)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRates:
+    """The limits of one kind of attempt; None is no limit."""
+
+    per_address: Rate | None = None
+    per_account: Rate | None = None
+
+
+class AttemptLimits:
+    """Counts each attempt against its client address and against the account it names, and
+    refuses it (TooManyAttempts) when either has had its share. Keys are hashed: the counts hold
+    no addresses."""
+
+    def __init__(self, limiter: RateLimiter, clock: Clock, rates: dict[str, AttemptRates]) -> None:
+        self._limiter = limiter
+        self._clock = clock
+        self._rates = rates
+
+    async def check(self, action: str, *, address: str | None, account: str) -> None:
+        rates = self._rates.get(action, AttemptRates())
+        now, waits = self._clock.now(), []
+        if rates.per_address is not None and address is not None:
+            waits.append(await self._limiter.hit(_key(action, "address", address), rates.per_address, now))
+        if rates.per_account is not None:
+            key = _key(action, "account", email_key(account))
+            waits.append(await self._limiter.hit(key, rates.per_account, now))
+        refused = [wait for wait in waits if wait is not None]
+        if refused:
+            raise TooManyAttempts(max(refused))
+
+
+def _key(action: str, kind: str, value: str) -> str:
+    return hashlib.sha256(f"{action}\x00{kind}\x00{value}".encode()).hexdigest()
