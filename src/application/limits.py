@@ -68,16 +68,19 @@ class AttemptLimits:
         self._rates = rates
 
     async def check(self, action: str, *, address: str | None, account: str) -> None:
-        rates = self._rates.get(action, AttemptRates())
-        now, waits = self._clock.now(), []
-        if rates.per_address is not None and address is not None:
-            waits.append(await self._limiter.hit(_key(action, "address", address), rates.per_address, now))
-        if rates.per_account is not None:
-            key = _key(action, "account", email_key(account))
-            waits.append(await self._limiter.hit(key, rates.per_account, now))
-        refused = [wait for wait in waits if wait is not None]
-        if refused:
-            raise TooManyAttempts(max(refused))
+        """Count the attempt against its address, then its account; the first that has had its
+        share refuses it, and the account is not charged for an attempt its address could not make
+        (else an attacker's refused guesses would go on locking the account's owner out)."""
+        rates, now = self._rates.get(action, AttemptRates()), self._clock.now()
+        keyed = [
+            (rates.per_address, None if address is None else _key(action, "address", address)),
+            (rates.per_account, _key(action, "account", email_key(account))),
+        ]
+        for rate, key in keyed:
+            if rate is not None and key is not None:
+                wait = await self._limiter.hit(key, rate, now)
+                if wait is not None:
+                    raise TooManyAttempts(wait)
 
 
 def _key(action: str, kind: str, value: str) -> str:

@@ -80,6 +80,16 @@ async def test_an_account_is_limited_from_every_address_and_in_every_case() -> N
     await limits.check("login", address="203.0.113.9", account="bob@example.com")
 
 
+async def test_an_attempt_its_address_could_not_make_is_not_charged_to_the_account() -> None:
+    limits = _limits(FakeClock(), login=AttemptRates(per_address=Rate(1, 60), per_account=Rate(2, 60)))
+
+    await limits.check("login", address="203.0.113.9", account="ada@example.com")
+    for _ in range(5):  # an attacker's refused guesses
+        with pytest.raises(TooManyAttempts):
+            await limits.check("login", address="203.0.113.9", account="ada@example.com")
+    await limits.check("login", address="198.51.100.7", account="ada@example.com")  # the owner, elsewhere
+
+
 async def test_a_refused_login_does_no_password_work_and_tells_nothing_about_the_account() -> None:
     accounts, hasher, clock = InMemoryAccounts(), FakeHasher(), FakeClock()
     uow = lambda: InMemoryAccountsUnitOfWork(accounts)  # noqa: E731
