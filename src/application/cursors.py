@@ -23,15 +23,15 @@ class CursorCodec:
     def __init__(self, key: bytes) -> None:
         self._key = hashlib.sha256(b"tasks-service/cursor\x00" + key).digest()
 
-    def encode(self, position: PagePosition, query: Mapping[str, object]) -> str:
+    def encode(self, position: PagePosition, query: str) -> str:
+        """A cursor for the position, bound to the query's `fingerprint`."""
         value = position.value.isoformat() if isinstance(position.value, datetime) else position.value
-        payload = json.dumps(
-            {"v": value, "i": position.id.hex, "q": _fingerprint(query)}, separators=(",", ":")
-        ).encode()
+        payload = json.dumps({"v": value, "i": position.id.hex, "q": query}, separators=(",", ":")).encode()
         return _b64encode(self._sign(payload) + payload)
 
-    def decode(self, cursor: str, query: Mapping[str, object]) -> PagePosition:
-        """The position, its value as sent (a time comes back as ISO text: the caller knows the sort)."""
+    def decode(self, cursor: str, query: str) -> PagePosition:
+        """The position, its value as sent (a time comes back as ISO text: the caller knows the sort),
+        if the cursor was made for the query with this `fingerprint`."""
         try:
             raw = _b64decode(cursor)
         except (binascii.Error, ValueError) as error:
@@ -40,7 +40,7 @@ class CursorCodec:
         if not hmac.compare_digest(signature, self._sign(payload)):
             raise InvalidCursor("the cursor is not valid")
         fields = json.loads(payload)
-        if fields["q"] != _fingerprint(query):
+        if fields["q"] != query:
             raise InvalidCursor("the cursor was made for other filters")
         return PagePosition(value=fields["v"], id=UUID(hex=fields["i"]))
 
@@ -50,7 +50,9 @@ class CursorCodec:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
 
 
-def _fingerprint(query: Mapping[str, object]) -> str:
+def fingerprint(query: Mapping[str, object]) -> str:
+    """What binds a cursor to its query (owner, filters, sort): taken once per request, for the
+    cursor it reads and the one it makes."""
     canonical = json.dumps(query, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

@@ -1,10 +1,10 @@
 """List the owner's tasks a page at a time: filtered, sorted, and paged by keyset."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from application.cursors import CursorCodec
+from application.cursors import CursorCodec, fingerprint
 from application.errors import InvalidCursor
 from application.ports import Clock, UnitOfWorkFactory
 from application.queries import PagePosition, Sort, SortField, SortValue, TaskFilter
@@ -46,33 +46,39 @@ class ListTasks:
         # readings, not instants.
         due_before = _in_utc("due_before", due_before)
         due_after = _in_utc("due_after", due_after)
+        tags = tuple(sorted(normalise_tags(tags)))
+        text = None if q is None else fold(q)
+        # A cursor is bound to its owner and to every filter and the sort it was made for.
+        query = fingerprint(
+            {
+                "owner": owner_id,
+                "completed": completed,
+                "priority": priority,
+                "tags": list(tags),
+                "q": text,
+                "due_before": due_before,
+                "due_after": due_after,
+                "overdue": overdue,
+                "sort": str(sort),
+            }
+        )
+        after = None
+        if cursor is not None:
+            position = self._cursors.decode(cursor, query)
+            after = PagePosition(_typed(position.value, sort.field), position.id)
         wanted = TaskFilter(
             completed=completed,
             priority=priority,
-            tags=tuple(sorted(normalise_tags(tags))),
-            text=None if q is None else fold(q),
+            tags=tags,
+            text=text,
             due_before=due_before,
             due_after=due_after,
             overdue=overdue,
             now=self._clock.now() if overdue is not None else None,
             sort=sort,
             limit=limit + 1,  # one row past the page tells whether another page follows, without a COUNT
+            after=after,
         )
-        # A cursor is bound to its owner and to every filter and the sort it was made for.
-        query = {
-            "owner": owner_id,
-            "completed": completed,
-            "priority": priority,
-            "tags": list(wanted.tags),
-            "q": wanted.text,
-            "due_before": due_before,
-            "due_after": due_after,
-            "overdue": overdue,
-            "sort": str(sort),
-        }
-        if cursor is not None:
-            position = self._cursors.decode(cursor, query)
-            wanted = replace(wanted, after=PagePosition(_typed(position.value, sort.field), position.id))
         async with self._uow(owner_id) as uow:
             rows = await uow.tasks.find(wanted)
         items = rows[:limit]
