@@ -19,7 +19,10 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Debian's chromium, for the tests that drive /docs in a real browser (apt-get, as root or via sudo).
+# Debian's packages the tests (and `make bench`) need, installed with apt-get as root or through
+# passwordless sudo when missing. When one cannot be, its script says why in one line and exits 0,
+# so pytest still runs and skips those tests; under CI=true it fails (.ci/apt-install.bash).
+# Debian's chromium, for the tests that drive /docs in a real browser.
 browser:
 	.ci/install-browser
 
@@ -28,7 +31,7 @@ browser:
 pgbouncer:
 	.ci/install-pgbouncer
 
-# Debian's wrk, the load generator of `make bench` (apt-get, as root or via sudo).
+# Debian's wrk, the load generator of `make bench`.
 wrk:
 	.ci/install-wrk
 
