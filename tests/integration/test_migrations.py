@@ -13,10 +13,12 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from adapters.sqlmodel.engine import create_engine
+from adapters.sqlmodel.schema import SCHEMA_REVISION
 from adapters.sqlmodel.setup import PoolOptions
 from adapters.sqlmodel.tables import compared_on, metadata
 from entrypoints.migrations import alembic_config, upgrade_to_head
@@ -114,3 +116,13 @@ def test_upgrading_existing_tasks_fills_their_folded_title_and_search_keys(empty
 def _stored_uuid(url: str) -> str:
     """A new id as each database stores UUIDs: 32 hex digits in SQLite, the canonical form in PostgreSQL."""
     return uuid.uuid4().hex if url.startswith("sqlite") else str(uuid.uuid4())
+
+
+def test_the_revision_the_service_checks_for_is_alembics_head_and_revisions_count_up() -> None:
+    """The serving process compares the database's revision with SCHEMA_REVISION as numbers
+    (adapters/sqlmodel/schema.py), without loading Alembic."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite:///unused.db"))
+    revisions = [script.revision for script in reversed(list(scripts.walk_revisions()))]
+
+    assert scripts.get_current_head() == SCHEMA_REVISION
+    assert revisions == [f"{number:04d}" for number in range(1, len(revisions) + 1)]

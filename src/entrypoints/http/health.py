@@ -30,6 +30,8 @@ async def live() -> Live:
 async def ready(
     probe: Annotated[DatabaseProbe, Depends(provided(lambda c: c.adapters.database_probe))],
 ) -> Ready | ProblemResponse:
-    if await probe.is_ready():
-        return Ready(checks={"database": "ok"})
-    return problem(503, "The database is not answering.", checks={"database": "failing"})
+    readiness = await probe.check()
+    checks = {"database": readiness.database, "schema": readiness.schema}
+    if readiness.ready:
+        return Ready(checks={"database": "ok", "schema": "ok"})
+    return problem(503, readiness.detail, checks=checks)
