@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -40,7 +41,8 @@ def prepare(settings: Settings) -> Settings:
 
 
 def _kept_secret(path: Path) -> str:
-    """Read the secret beside the database, or create it once, readable by its owner only.
+    """Read the secret beside the database, or create it once, readable by its owner only, and
+    say so (a token signed with a new secret is good only where the same folder is used).
 
     The secret is written whole to a private temporary file and then linked into place, so a
     crash or a second worker starting at the same moment never sees a half-written file.
@@ -54,6 +56,12 @@ def _kept_secret(path: Path) -> str:
             os.link(draft, path)
         except FileExistsError:
             pass  # another process got there first: its secret is the one
+        else:
+            print(
+                f"tasks: created a new token-signing secret in {path.resolve()}; tokens it signs are good"
+                " wherever TASKS_DATA_DIR (or DATABASE_URL's SQLite file) names this folder",
+                file=sys.stderr,
+            )
         finally:
             draft.unlink()
     secret = path.read_text().strip()

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.security.jwt_tokens import MIN_SECRET_BYTES
 from application.limits import Rate
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/tasks.db"
+DATABASE_FILE_NAME = "tasks.db"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    database_url: str = DEFAULT_DATABASE_URL
+    # Where the embedded database and its generated token-signing secret live (relative: to the
+    # working directory), when DATABASE_URL is not set.
+    tasks_data_dir: Path = Path("data")
+    database_url: str = ""  # empty: SQLite, DATABASE_FILE_NAME in tasks_data_dir
     database_url_direct: str | None = None
     database_pool_size: int = Field(default=10, ge=1)
     database_max_overflow: int = Field(default=10, ge=0)
@@ -120,6 +124,12 @@ class Settings(BaseSettings):
     def _rate(cls, value: str) -> str:
         Rate.parse(value)  # its ValueError says how to write one
         return value
+
+    @model_validator(mode="after")
+    def _embedded_by_default(self) -> Settings:
+        if not self.database_url.strip():
+            self.database_url = f"sqlite+aiosqlite:///{self.tasks_data_dir / DATABASE_FILE_NAME}"
+        return self
 
     @property
     def migration_url(self) -> str:

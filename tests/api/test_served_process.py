@@ -120,3 +120,48 @@ def test_the_served_process_believes_no_x_forwarded_for_unless_told_and_tasks_pu
     assert [answer.status_code for answer in answers] == [401, 401, 429]
     assert purged.returncode == 0, purged.stderr
     assert purged.stdout.startswith("purged 0 expired idempotency keys and ")
+
+
+def test_tasks_data_dir_puts_the_database_and_the_secret_in_one_place_whatever_the_working_directory(
+    tmp_path: Path,
+) -> None:
+    data, here, there = tmp_path / "store", tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    env = clean_environment(TASKS_DATA_DIR=str(data))
+
+    first = subprocess.run(
+        [TASKS, "token", "ada"], cwd=here, env=env, capture_output=True, text=True, check=True
+    )
+    again = subprocess.run(
+        [TASKS, "token", "ada"], cwd=there, env=env, capture_output=True, text=True, check=True
+    )
+    with served(there, env) as base_url:
+        answer = httpx.get(
+            f"{base_url}/api/v1/tasks",
+            headers={"Authorization": f"Bearer {first.stdout.strip()}"},
+            timeout=10,
+        )
+
+    assert f"created a new token-signing secret in {data / '.tasks-jwt-secret'}" in first.stderr
+    assert "created" not in again.stderr  # the same secret, found from another folder
+    assert answer.status_code == 200
+    assert (data / "tasks.db").is_file()
+    assert not (here / "data").exists()
+    assert not (there / "data").exists()
+
+
+def test_migrate_ends_its_line_and_serve_with_two_workers_on_sqlite_says_where_it_serves(
+    tmp_path: Path,
+) -> None:
+    env = clean_environment()
+    migrated = subprocess.run(
+        [TASKS, "migrate"], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+
+    with served(tmp_path, env, "--workers", "2") as base_url:
+        pass
+    log = "\n".join(path.read_text() for path in tmp_path.glob("tasks-serve-*.log"))
+
+    assert migrated.stdout == "migrated sqlite+aiosqlite:///data/tasks.db to head\n"
+    assert f"Uvicorn running on {base_url}" in log

@@ -15,7 +15,16 @@ import httpx
 import pytest
 
 TASKS = str(Path(sys.executable).parent / "tasks")
-_OUR_VARIABLES = ("DATABASE_", "AUTH_", "CORS_", "LOG_")
+_OUR_VARIABLES = (
+    "DATABASE_",
+    "AUTH_",
+    "CORS_",
+    "LOG_",
+    "TASKS_DATA_DIR",
+    "HTTP_MAX_",
+    "HTTP_TRUSTED_",
+    "PURGE_",
+)
 
 
 def clean_environment(**extra: str) -> dict[str, str]:
@@ -32,14 +41,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(cwd: Path, env: dict[str, str]) -> Iterator[str]:
+def served(cwd: Path, env: dict[str, str], *options: str) -> Iterator[str]:
     """Run `tasks serve` in `cwd` until it answers /health/ready; yield its base URL; stop it after."""
     port = free_port()
     # Output goes to a file: a pipe nobody reads fills up and freezes a busy server.
     output_path = cwd / f"tasks-serve-{port}.log"
     output = output_path.open("w")
     process = subprocess.Popen(
-        [TASKS, "serve", "--port", str(port)], cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT
+        [TASKS, "serve", "--port", str(port), *options],
+        cwd=cwd,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:

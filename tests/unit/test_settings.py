@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from entrypoints.settings import DEFAULT_DATABASE_URL, Settings
+from entrypoints.settings import Settings
 
 NEON_POOLED = (
     "postgresql://user:pw@ep-x-pooler.eu-central-1.aws.neon.tech/neondb"
@@ -47,11 +47,23 @@ def test_a_neon_url_is_accepted_unchanged(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.uses_sqlite is False
 
 
-def test_the_default_database_is_embedded_sqlite() -> None:
+def test_the_default_database_is_embedded_sqlite_in_the_data_folder() -> None:
     settings = read_settings()
 
-    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.database_url == "sqlite+aiosqlite:///data/tasks.db"
     assert settings.uses_sqlite is True
+
+
+def test_tasks_data_dir_moves_the_default_database_but_not_a_configured_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TASKS_DATA_DIR", "/srv/tasks")
+    moved = read_settings()
+    monkeypatch.setenv("DATABASE_URL", NEON_POOLED)
+    configured = read_settings()
+
+    assert moved.database_url == "sqlite+aiosqlite:////srv/tasks/tasks.db"
+    assert configured.database_url == NEON_POOLED
 
 
 def test_migrations_prefer_the_direct_url(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -55,7 +55,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VersionMismatch, _version_mismatch)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)  # type: ignore[arg-type]
     app.add_exception_handler(DatabaseUnavailable, _unavailable)  # type: ignore[arg-type]
-    app.add_exception_handler(TransientConflict, _unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(TransientConflict, _busy)  # type: ignore[arg-type]
     app.add_exception_handler(AtCapacity, _at_capacity)  # type: ignore[arg-type]
     app.add_exception_handler(TooManyAttempts, _too_many_attempts)  # type: ignore[arg-type]
 
@@ -141,7 +141,14 @@ async def _too_many_attempts(_: Request, error: TooManyAttempts) -> ProblemRespo
     return problem(429, detail, headers={"Retry-After": str(seconds)})
 
 
-async def _unavailable(_: Request, error: DatabaseUnavailable | TransientConflict) -> ProblemResponse:
+async def _busy(_: Request, error: TransientConflict) -> ProblemResponse:
+    """A lock held by another writer past the wait (SQLite's busy_timeout, say), a deadlock or a
+    serialization failure, even after the use case ran again: rolled back whole."""
+    detail = "The database is busy with other changes; nothing was changed. Try again shortly."
+    return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def _unavailable(_: Request, error: DatabaseUnavailable) -> ProblemResponse:
     detail = "The database is not available right now; nothing was changed. Try again shortly."
     return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
