@@ -114,7 +114,7 @@ async def test_while_the_database_is_stopped_readiness_answers_503_naming_the_da
         response, elapsed = await timed(client.get("/health/ready"))
 
     body = assert_problem(response, 503)
-    assert body["checks"] == {"database": "failing"}
+    assert body["checks"] == {"database": "failing", "schema": "unknown"}
     assert elapsed < READINESS_BOUND_SECONDS
     for leak in (*DRIVER_TEXT, str(proxy.port)):
         assert leak not in response.text
@@ -187,7 +187,7 @@ async def test_after_the_database_restarts_the_same_service_recovers_without_a_r
         listed = await titles(client, owner)
 
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "schema": "ok"}}
     assert created.status_code == 201, created.text
     assert changed.status_code == 200, changed.text
     assert changed.json()["completed"] is True
@@ -344,7 +344,7 @@ async def test_while_the_database_hangs_readiness_answers_503_within_its_own_tim
         checked_out = pool_checked_out(app)
 
     body = assert_problem(response, 503)
-    assert body["checks"] == {"database": "failing"}
+    assert body["checks"] == {"database": "failing", "schema": "unknown"}
     assert 1.5 <= elapsed < READINESS_BOUND_SECONDS
     assert checked_out == 0
 
