@@ -1,8 +1,8 @@
 """Map every error to a problem answer; clients never see a trace, SQL or driver text."""
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
@@ -41,25 +41,33 @@ RETRY_AFTER_SECONDS = 2
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
+E = TypeVar("E", bound=Exception)
+Handler = Callable[[Request, E], Awaitable[ProblemResponse]]
+_PROBLEMS: dict[type[Exception], Callable[[Request, Exception], Awaitable[ProblemResponse]]] = {}
+
+
+def answers(kind: type[E]) -> Callable[[Handler[E]], Handler[E]]:
+    """Enter a handler in the table of which error is which problem; its type is checked against
+    the error's (a handler for one error cannot be filed under another)."""
+
+    def enter(handler: Handler[E]) -> Handler[E]:
+        async def handle(request: Request, error: Exception) -> ProblemResponse:
+            assert isinstance(error, kind)  # Starlette hands each handler its own kind of error
+            return await handler(request, error)
+
+        _PROBLEMS[kind] = handle
+        return handler
+
+    return enter
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
-    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(InvalidToken, _invalid_token)  # type: ignore[arg-type]
-    app.add_exception_handler(TaskNotFound, _task_not_found)  # type: ignore[arg-type]
-    app.add_exception_handler(TasksNotFound, _tasks_not_found)  # type: ignore[arg-type]
-    app.add_exception_handler(InvalidField, _invalid_field)  # type: ignore[arg-type]
-    app.add_exception_handler(EmailTaken, _email_taken)  # type: ignore[arg-type]
-    app.add_exception_handler(InvalidCredentials, _invalid_credentials)  # type: ignore[arg-type]
-    app.add_exception_handler(InvalidCursor, _invalid_cursor)  # type: ignore[arg-type]
-    app.add_exception_handler(IdempotencyKeyReused, _idempotency_key_reused)  # type: ignore[arg-type]
-    app.add_exception_handler(VersionMismatch, _version_mismatch)  # type: ignore[arg-type]
-    app.add_exception_handler(ConcurrentUpdate, _concurrent_update)  # type: ignore[arg-type]
-    app.add_exception_handler(DatabaseUnavailable, _unavailable)  # type: ignore[arg-type]
-    app.add_exception_handler(TransientConflict, _busy)  # type: ignore[arg-type]
-    app.add_exception_handler(AtCapacity, _at_capacity)  # type: ignore[arg-type]
-    app.add_exception_handler(TooManyAttempts, _too_many_attempts)  # type: ignore[arg-type]
+    """Every error the table names answers as its problem; Starlette picks the most specific."""
+    for kind, handle in _PROBLEMS.items():
+        app.add_exception_handler(kind, handle)
 
 
+@answers(RequestValidationError)
 async def _invalid_request(request: Request, error: RequestValidationError) -> ProblemResponse:
     """At most MAX_LISTED_ERRORS of what was wrong, and how many more there were; or a 415 when
     the body could not be read for its media type."""
@@ -74,6 +82,7 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> P
     return problem(422, detail, errors=listed)
 
 
+@answers(HTTPException)
 async def _http_error(request: Request, error: HTTPException) -> ProblemResponse:
     headers = dict(error.headers) if error.headers else {}
     detail = str(error.detail)
@@ -82,6 +91,7 @@ async def _http_error(request: Request, error: HTTPException) -> ProblemResponse
     return problem(error.status_code, detail, headers=headers or None)
 
 
+@answers(InvalidToken)
 async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
     """Only an expired token is told why (RFC 6750): anything else learns nothing from the answer."""
     if isinstance(error, ExpiredToken):
@@ -89,16 +99,19 @@ async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
     return problem(401, "A valid bearer token is required.", headers=BEARER_CHALLENGE)
 
 
+@answers(TaskNotFound)
 async def _task_not_found(_: Request, error: TaskNotFound) -> ProblemResponse:
     return problem(404, "No such task.")
 
 
+@answers(TasksNotFound)
 async def _tasks_not_found(_: Request, error: TasksNotFound) -> ProblemResponse:
     # Naming the ids the caller sent tells nothing new; whether any exists for another user stays unsaid.
     missing = [str(task_id) for task_id in error.task_ids]
     return problem(404, "No such task for the ids in missing_ids; nothing was changed.", missing_ids=missing)
 
 
+@answers(InvalidField)
 async def _invalid_field(_: Request, error: InvalidField) -> ProblemResponse:
     errors = [{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}]
     subject = "request"
@@ -107,40 +120,48 @@ async def _invalid_field(_: Request, error: InvalidField) -> ProblemResponse:
     return problem(422, f"The {subject} is not valid.", errors=errors)
 
 
+@answers(EmailTaken)
 async def _email_taken(_: Request, error: EmailTaken) -> ProblemResponse:
     return problem(409, "An account with this email address exists already.")
 
 
+@answers(InvalidCredentials)
 async def _invalid_credentials(_: Request, error: InvalidCredentials) -> ProblemResponse:
     return problem(401, "The email or the password is wrong.", headers=BEARER_CHALLENGE)
 
 
+@answers(InvalidCursor)
 async def _invalid_cursor(_: Request, error: InvalidCursor) -> ProblemResponse:
     errors = [{"loc": ["query", "cursor"], "msg": str(error), "type": "value_error"}]
     return problem(422, "The cursor is not valid for this query.", errors=errors)
 
 
+@answers(IdempotencyKeyReused)
 async def _idempotency_key_reused(_: Request, error: IdempotencyKeyReused) -> ProblemResponse:
     msg = "was first sent with another request body; use a new key for a new request"
     errors = [{"loc": ["header", "Idempotency-Key"], "msg": msg, "type": "value_error"}]
     return problem(422, "The Idempotency-Key belongs to another request.", errors=errors)
 
 
+@answers(VersionMismatch)
 async def _version_mismatch(_: Request, error: VersionMismatch) -> ProblemResponse:
     return problem(412, "The task has changed since the version named in If-Match.")
 
 
+@answers(AtCapacity)
 async def _at_capacity(_: Request, error: AtCapacity) -> ProblemResponse:
     detail = "Too many sign-ins and registrations are being checked right now; try again shortly."
     return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+@answers(TooManyAttempts)
 async def _too_many_attempts(_: Request, error: TooManyAttempts) -> ProblemResponse:
     seconds = max(1, math.ceil(error.retry_after_seconds))
     detail = f"Too many attempts from this address or for this account; try again in {seconds} s."
     return problem(429, detail, headers={"Retry-After": str(seconds)})
 
 
+@answers(TransientConflict)
 async def _busy(_: Request, error: TransientConflict) -> ProblemResponse:
     """A lock held by another writer past the wait (SQLite's busy_timeout, say), a deadlock or a
     serialization failure, even after the use case ran again: rolled back whole."""
@@ -148,11 +169,13 @@ async def _busy(_: Request, error: TransientConflict) -> ProblemResponse:
     return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+@answers(DatabaseUnavailable)
 async def _unavailable(_: Request, error: DatabaseUnavailable) -> ProblemResponse:
     detail = "The database is not available right now; nothing was changed. Try again shortly."
     return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+@answers(ConcurrentUpdate)
 async def _concurrent_update(_: Request, error: ConcurrentUpdate) -> ProblemResponse:
     return problem(409, "The task was changed by another request at the same time; try again.")
 
