@@ -19,15 +19,19 @@ class ConcurrentUpdate(DomainError):
     """Another writer changed the task between our read and our write."""
 
 
-class DatabaseUnavailable(DomainError):
+class InfrastructureError(Exception):
+    """Not a rule of the domain but the machinery failing for now: the request may pass later."""
+
+
+class DatabaseUnavailable(InfrastructureError):
     """The database cannot be reached now (starting, restarting, overloaded); try again shortly."""
 
 
-class AtCapacity(DomainError):
+class AtCapacity(InfrastructureError):
     """As much of this work (hashing passwords) is running or waiting as is allowed; try again shortly."""
 
 
-class TransientConflict(DomainError):
+class TransientConflict(InfrastructureError):
     """The transaction lost a serialization race or a deadlock and was rolled back whole."""
 
 

@@ -83,8 +83,3 @@ class TaskFilter:
     def __post_init__(self) -> None:
         if self.overdue is not None and self.now is None:
             raise ValueError("an overdue filter needs the current time")
-
-
-def escape_like(text: str) -> str:
-    """`text` for a LIKE pattern with `\\` as the escape character: %, _ and \\ match literally."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

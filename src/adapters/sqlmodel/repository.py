@@ -30,7 +30,7 @@ from adapters.sqlmodel.mappers import row_to_task, task_to_row
 from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.tables import tasks_table
 from application.ports import TaskRepository
-from application.queries import SortField, TaskFilter, escape_like
+from application.queries import SortField, TaskFilter
 from application.summaries import TagCount, TaskStats
 from domain.task import Task
 
@@ -244,3 +244,8 @@ def _directed(column: ColumnElement[Any], descending: bool) -> UnaryExpression[A
 def _beyond(left: ColumnElement[Any], right: Any, descending: bool) -> ColumnElement[bool]:
     beyond: ColumnElement[bool] = left < right if descending else left > right
     return beyond
+
+
+def escape_like(text: str) -> str:
+    """`text` for a LIKE pattern with `\\` as the escape character: %, _ and \\ match literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
