@@ -55,7 +55,7 @@ class TokenPublic(BaseModel):
 async def register(
     request: Request,
     body: AccountCreate,
-    register: Annotated[Register, Depends(provided(lambda c: c.use_cases.register))],
+    register: Annotated[Register, Depends(provided(Register))],
 ) -> AccountPublic:
     registration = Registration(email=body.email, password=body.password, name=body.name)
     user = await register(registration, address=client_address(request))
@@ -66,7 +66,7 @@ async def register(
 async def token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    log_in: Annotated[LogIn, Depends(provided(lambda c: c.use_cases.log_in))],
+    log_in: Annotated[LogIn, Depends(provided(LogIn))],
 ) -> TokenPublic:
     """OAuth2 password flow: `username` is the account's email."""
     issued = await log_in(form.username, form.password, address=client_address(request))
@@ -81,7 +81,7 @@ def client_address(request: Request) -> str | None:
 @me.get("/me", response_model=AccountPublic)
 async def who_am_i(
     caller: Caller,
-    current_user: Annotated[CurrentUser, Depends(provided(lambda c: c.use_cases.current_user))],
+    current_user: Annotated[CurrentUser, Depends(provided(CurrentUser))],
 ) -> AccountPublic:
     profile = await current_user(caller)
     return AccountPublic(id=profile.id, email=profile.email, name=profile.name, created_at=profile.created_at)

@@ -20,6 +20,7 @@ from entrypoints.embedded import prepare
 from entrypoints.housekeeping import purge_periodically
 from entrypoints.http import accounts, bulk, compat, health, reports, tasks
 from entrypoints.http.auth import document_security
+from entrypoints.http.dependencies import check_provided, providers_by_type
 from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    app.state.providers = providers_by_type(container)
     install_error_handlers(app)
     install_docs(app)
     # Local accounts need a secret to sign with.
@@ -74,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     routers = [reports.stats, bulk.router, tasks.router, reports.tags, *local_accounts, accounts.me]
     for router in [*routers, compat.router, health.router]:
         _serve(app, router)
+    check_provided(app.routes, app.state.providers)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.http_max_body_bytes,

@@ -49,7 +49,7 @@ class TaskBulkPublic(BaseModel):
 async def act_on_tasks(
     body: TaskBulk,
     owner: Owner,
-    act: Annotated[ActOnTasks, Depends(provided(lambda c: c.use_cases.act_on_tasks))],
+    act: Annotated[ActOnTasks, Depends(provided(ActOnTasks))],
 ) -> TaskBulkPublic:
     return TaskBulkPublic(affected=await act(owner, body.action, body.ids))
 

@@ -41,7 +41,7 @@ router = APIRouter(
 async def create_task(
     body: TaskCreate,
     owner: Owner,
-    create: Annotated[CreateTask, Depends(provided(lambda c: c.use_cases.create_task))],
+    create: Annotated[CreateTask, Depends(provided(CreateTask))],
 ) -> Response:
     task = await create(owner, body.to_draft())
     # The compatibility URL, so a client that knows only these routes can follow it.
@@ -56,7 +56,7 @@ async def create_task(
 )
 async def list_tasks(
     owner: Owner,
-    list_page: Annotated[ListTasks, Depends(provided(lambda c: c.use_cases.list_tasks))],
+    list_page: Annotated[ListTasks, Depends(provided(ListTasks))],
     completed: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=LIST_LIMIT)] = LIST_LIMIT,
 ) -> list[TaskPublic]:
@@ -68,7 +68,7 @@ async def list_tasks(
 async def get_task(
     task_id: TaskId,
     owner: Owner,
-    get: Annotated[GetTask, Depends(provided(lambda c: c.use_cases.get_task))],
+    get: Annotated[GetTask, Depends(provided(GetTask))],
 ) -> Response:
     return answer(await get(owner, task_id))
 
@@ -86,7 +86,7 @@ async def update_task(
     task_id: TaskId,
     body: TaskUpdate,
     owner: Owner,
-    update: Annotated[UpdateTask, Depends(provided(lambda c: c.use_cases.update_task))],
+    update: Annotated[UpdateTask, Depends(provided(UpdateTask))],
     if_match: IfMatch = "*",
 ) -> Response:
     task = await update(owner, task_id, body.to_changes(), if_match=accepted_versions(if_match))
@@ -103,7 +103,7 @@ async def update_task(
 async def delete_task(
     task_id: TaskId,
     owner: Owner,
-    delete: Annotated[DeleteTask, Depends(provided(lambda c: c.use_cases.delete_task))],
+    delete: Annotated[DeleteTask, Depends(provided(DeleteTask))],
     if_match: IfMatch = "*",
 ) -> None:
     await delete(owner, task_id, if_match=accepted_versions(if_match))
@@ -118,7 +118,7 @@ async def delete_task(
 async def toggle_completion(
     task_id: TaskId,
     owner: Owner,
-    toggle: Annotated[ToggleTask, Depends(provided(lambda c: c.use_cases.toggle_task))],
+    toggle: Annotated[ToggleTask, Depends(provided(ToggleTask))],
     if_match: IfMatch = "*",
 ) -> Response:
     return answer(await toggle(owner, task_id, if_match=accepted_versions(if_match)))

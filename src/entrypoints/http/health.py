@@ -28,7 +28,7 @@ async def live() -> Live:
 
 @router.get("/ready", response_model=Ready, responses=problem_responses(503))
 async def ready(
-    probe: Annotated[DatabaseProbe, Depends(provided(lambda c: c.adapters.database_probe))],
+    probe: Annotated[DatabaseProbe, Depends(provided(DatabaseProbe))],
 ) -> Ready | ProblemResponse:
     readiness = await probe.check()
     checks = {"database": readiness.database, "schema": readiness.schema}

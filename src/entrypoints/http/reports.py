@@ -47,7 +47,7 @@ class TagPublic(BaseModel):
 @stats.get("/stats", response_model=TaskStatsPublic)
 async def task_stats(
     owner: Owner,
-    get_stats: Annotated[GetTaskStats, Depends(provided(lambda c: c.use_cases.task_stats))],
+    get_stats: Annotated[GetTaskStats, Depends(provided(GetTaskStats))],
 ) -> TaskStatsPublic:
     return TaskStatsPublic.of(await get_stats(owner))
 
@@ -55,7 +55,7 @@ async def task_stats(
 @tags.get("", response_model=list[TagPublic], description="Most used first; ties in name order.")
 async def list_tags(
     owner: Owner,
-    list_all: Annotated[ListTags, Depends(provided(lambda c: c.use_cases.list_tags))],
+    list_all: Annotated[ListTags, Depends(provided(ListTags))],
 ) -> list[TagPublic]:
     return [TagPublic.of(tag) for tag in await list_all(owner)]
 

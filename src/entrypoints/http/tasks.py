@@ -40,8 +40,8 @@ router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(40
 async def create_task(
     body: TaskCreate,
     owner: Owner,
-    create: Annotated[CreateTask, Depends(provided(lambda c: c.use_cases.create_task))],
-    create_once: Annotated[CreateTaskOnce, Depends(provided(lambda c: c.use_cases.create_task_once))],
+    create: Annotated[CreateTask, Depends(provided(CreateTask))],
+    create_once: Annotated[CreateTaskOnce, Depends(provided(CreateTaskOnce))],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     draft = body.to_draft()
@@ -55,7 +55,7 @@ async def create_task(
 @router.get("", response_model=TaskPagePublic)
 async def list_tasks(
     owner: Owner,
-    list_page: Annotated[ListTasks, Depends(provided(lambda c: c.use_cases.list_tasks))],
+    list_page: Annotated[ListTasks, Depends(provided(ListTasks))],
     query: Annotated[TaskListQuery, Depends(query_model(TaskListQuery))],
 ) -> Response:
     page = await list_page(
@@ -80,7 +80,7 @@ async def list_tasks(
 async def get_task(
     task_id: TaskId,
     owner: Owner,
-    get: Annotated[GetTask, Depends(provided(lambda c: c.use_cases.get_task))],
+    get: Annotated[GetTask, Depends(provided(GetTask))],
 ) -> Response:
     return answer(await get(owner, task_id))
 
@@ -95,7 +95,7 @@ async def update_task(
     task_id: TaskId,
     body: TaskUpdate,
     owner: Owner,
-    update: Annotated[UpdateTask, Depends(provided(lambda c: c.use_cases.update_task))],
+    update: Annotated[UpdateTask, Depends(provided(UpdateTask))],
     if_match: IfMatch = "*",
 ) -> Response:
     task = await update(owner, task_id, body.to_changes(), if_match=accepted_versions(if_match))
@@ -112,7 +112,7 @@ async def replace_task(
     task_id: TaskId,
     body: TaskReplace,
     owner: Owner,
-    replace: Annotated[ReplaceTask, Depends(provided(lambda c: c.use_cases.replace_task))],
+    replace: Annotated[ReplaceTask, Depends(provided(ReplaceTask))],
     if_match: IfMatch = "*",
 ) -> Response:
     task = await replace(owner, task_id, body.to_draft(), if_match=accepted_versions(if_match))
@@ -128,7 +128,7 @@ async def replace_task(
 async def toggle_task(
     task_id: TaskId,
     owner: Owner,
-    toggle: Annotated[ToggleTask, Depends(provided(lambda c: c.use_cases.toggle_task))],
+    toggle: Annotated[ToggleTask, Depends(provided(ToggleTask))],
     if_match: IfMatch = "*",
 ) -> Response:
     return answer(await toggle(owner, task_id, if_match=accepted_versions(if_match)))
@@ -144,7 +144,7 @@ async def toggle_task(
 async def delete_task(
     task_id: TaskId,
     owner: Owner,
-    delete: Annotated[DeleteTask, Depends(provided(lambda c: c.use_cases.delete_task))],
+    delete: Annotated[DeleteTask, Depends(provided(DeleteTask))],
     if_match: IfMatch = "*",
 ) -> None:
     await delete(owner, task_id, if_match=accepted_versions(if_match))
