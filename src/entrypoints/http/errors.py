@@ -182,7 +182,7 @@ async def _concurrent_update(_: Request, error: ConcurrentUpdate) -> ProblemResp
 
 def _allowed_methods(request: Request) -> str:
     """Every method the path answers to (Starlette names only the first matching route's), HEAD
-    wherever GET is. A literal path (literal_paths) names its own: `/stats` also matches the
+    wherever GET is. A fixed path beside /{task_id} (tasks.py) names its own: `/stats` also matches the
     /{task_id} routes, whose methods are not its."""
     routes = request.app.router.routes
     for route in routes:

@@ -19,6 +19,8 @@ from pydantic import (
 )
 
 from application.queries import SortField
+from application.summaries import TagCount, TaskStats
+from application.tasks.bulk import MAX_BULK_IDS, BulkAction
 from domain.task import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
@@ -176,3 +178,54 @@ class TaskPagePublic(BaseModel):
 
     items: list[TaskPublic]
     next_cursor: str | None
+
+
+class TaskStatsPublic(BaseModel):
+    """Counts over all the caller's tasks; `overdue` ones are due in the past and not completed."""
+
+    total: int
+    completed: int
+    pending: int
+    overdue: int
+
+    @classmethod
+    def of(cls, counts: TaskStats) -> TaskStatsPublic:
+        return cls(
+            total=counts.total, completed=counts.completed, pending=counts.pending, overdue=counts.overdue
+        )
+
+
+class TagPublic(BaseModel):
+    """One of the caller's tags and how many of their tasks carry it."""
+
+    name: str
+    count: int
+
+    @classmethod
+    def of(cls, tag: TagCount) -> TagPublic:
+        return cls(name=tag.name, count=tag.count)
+
+
+BULK_DESCRIPTION = (
+    f"Complete, reopen or delete up to {MAX_BULK_IDS} of your tasks in one transaction. If any id is "
+    "not one of your tasks, the answer is 404 whose `missing_ids` lists those ids, and nothing changes.\n\n"
+    "`affected` counts the tasks that actually changed: every task deleted; for `complete` and "
+    "`reopen`, the tasks whose state flipped (one already in the wanted state is left untouched and "
+    "not counted). An id sent twice counts once. Completing a recurring task creates its next "
+    "occurrence, as a toggle does; the new task is not counted."
+)
+
+
+class TaskBulk(BaseModel):
+    """Body of POST /bulk: what to do, and to which of the caller's tasks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: BulkAction
+    ids: Annotated[list[UUID], Field(min_length=1, max_length=MAX_BULK_IDS)]
+
+
+class TaskBulkPublic(BaseModel):
+    """What a bulk action did: how many tasks it changed."""
+
+    affected: int

@@ -1,4 +1,5 @@
-"""Routes for /api/v1/tasks: parse, call one use case, shape the answer."""
+"""Routes for /api/v1/tasks, all of them (the collection, /stats, /bulk, then /{task_id}): parse,
+call one use case, shape the answer."""
 
 from typing import Annotated
 
@@ -6,10 +7,12 @@ from fastapi import APIRouter, Depends, Response, status
 
 from application.queries import Sort
 from application.tasks import (
+    ActOnTasks,
     CreateTask,
     CreateTaskOnce,
     DeleteTask,
     GetTask,
+    GetTaskStats,
     ListTasks,
     ReplaceTask,
     ToggleTask,
@@ -18,15 +21,20 @@ from application.tasks import (
 from entrypoints.http.auth import Owner
 from entrypoints.http.conditional import CONDITIONAL, IfMatch, TaskId, accepted_versions, answer, json_answer
 from entrypoints.http.dependencies import provided
+from entrypoints.http.errors import HTTP_METHODS
 from entrypoints.http.idempotency import IDEMPOTENT_CREATION, IdempotencyKey
-from entrypoints.http.problems import problem_responses
+from entrypoints.http.problems import ProblemResponse, problem, problem_responses
 from entrypoints.http.query import query_model
 from entrypoints.http.schemas import (
+    BULK_DESCRIPTION,
+    TaskBulk,
+    TaskBulkPublic,
     TaskCreate,
     TaskListQuery,
     TaskPagePublic,
     TaskPublic,
     TaskReplace,
+    TaskStatsPublic,
     TaskUpdate,
 )
 
@@ -74,6 +82,46 @@ async def list_tasks(
     return json_answer(
         TaskPagePublic(items=[TaskPublic.of(task) for task in page.items], next_cursor=page.next_cursor)
     )
+
+
+# Fixed paths before /{task_id}, whose routes would otherwise take "stats" or "bulk" for an id;
+# each answers 405 (not a 422 about the id) to the methods it lacks.
+
+
+@router.get("/stats", response_model=TaskStatsPublic)
+async def task_stats(
+    owner: Owner,
+    get_stats: Annotated[GetTaskStats, Depends(provided(GetTaskStats))],
+) -> TaskStatsPublic:
+    return TaskStatsPublic.of(await get_stats(owner))
+
+
+@router.post(
+    "/bulk", response_model=TaskBulkPublic, responses=problem_responses(404), description=BULK_DESCRIPTION
+)
+async def act_on_tasks(
+    body: TaskBulk,
+    owner: Owner,
+    act: Annotated[ActOnTasks, Depends(provided(ActOnTasks))],
+) -> TaskBulkPublic:
+    return TaskBulkPublic(affected=await act(owner, body.action, body.ids))
+
+
+def _refuse_other_methods(path: str, *allowed: str) -> None:
+    """Answer every method but `allowed` on `path` with 405 and an Allow naming just those (an
+    Allow worked out from the routing table would list the /{task_id} routes' methods too)."""
+    allowed = (*allowed, "HEAD") if "GET" in allowed else allowed  # HEAD is GET without the body
+
+    async def method_not_allowed() -> ProblemResponse:
+        return problem(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
+
+    method_not_allowed.allowed = allowed  # type: ignore[attr-defined]  # what a 405 on the path names
+    others = [method for method in HTTP_METHODS if method not in allowed]
+    router.add_api_route(path, method_not_allowed, methods=others, include_in_schema=False)
+
+
+_refuse_other_methods("/stats", "GET")
+_refuse_other_methods("/bulk", "POST")
 
 
 @router.get("/{task_id}", response_model=TaskPublic, responses=problem_responses(404))
