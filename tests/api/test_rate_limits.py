@@ -61,10 +61,9 @@ async def test_past_its_rate_an_address_gets_429_with_retry_after_for_any_accoun
 async def test_past_its_rate_an_account_gets_429_from_any_address(
     request: pytest.FixtureRequest, name: str
 ) -> None:
-    settings = _settings(
-        request, name, auth_login_rate_per_account="2/minute", http_trusted_proxies=["127.0.0.1"]
+    app = create_app(
+        _settings(request, name, auth_login_rate_per_account="2/minute", http_trusted_proxies=["127.0.0.1"])
     )
-    app = create_app(settings)
     email = f"{new_owner()}@example.com"
     async with running(app) as client:
         registered = await client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
@@ -84,10 +83,9 @@ async def test_past_its_rate_an_account_gets_429_from_any_address(
 async def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_on_its_own(
     request: pytest.FixtureRequest, name: str
 ) -> None:
-    settings = _settings(
-        request, name, auth_login_rate_per_address="1/minute", http_trusted_proxies=["127.0.0.0/8"]
+    app = create_app(
+        _settings(request, name, auth_login_rate_per_address="1/minute", http_trusted_proxies=["127.0.0.0/8"])
     )
-    app = create_app(settings)
     async with running(app) as client:
         first = await _log_in(client, "a@example.com", forwarded_for="203.0.113.7")
         # What the client wrote before the proxy's own entry is not believed: it is still 203.0.113.7.
