@@ -15,10 +15,6 @@ class ExpiredToken(InvalidToken):
     """A bearer token that was good, and whose time is up: the client may say so to its user."""
 
 
-class ConcurrentUpdate(DomainError):
-    """Another writer changed the task between our read and our write."""
-
-
 class InfrastructureError(Exception):
     """Not a rule of the domain but the machinery failing for now: the request may pass later."""
 

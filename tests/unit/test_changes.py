@@ -9,10 +9,10 @@ from uuid import UUID
 import pytest
 
 from adapters.memory import InMemoryStore
-from application.errors import ConcurrentUpdate
+from application.errors import TransientConflict
 from application.ports import UnitOfWorkFactory
+from application.retry import TRANSIENT_ATTEMPTS
 from application.tasks import CreateTask, GetTask, ReplaceTask, ToggleTask, UpdateTask
-from application.tasks.changes import UNCONDITIONAL_ATTEMPTS
 from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
 from domain.task import Priority, Recurrence, Task, TaskChanges, TaskDraft
 from tests.unit.fakes import START, FakeClock, SequentialIds
@@ -131,18 +131,18 @@ async def test_a_write_without_if_match_that_lost_a_race_is_applied_again_on_the
     assert await get("alice", task.id) == updated
 
 
-async def test_a_write_that_loses_every_race_gives_up_as_a_concurrent_update_and_keeps_the_winners(
+async def test_a_write_that_loses_every_race_gives_up_as_a_transient_conflict_and_keeps_the_winners(
     uow: UnitOfWorkFactory, store: InMemoryStore, get: GetTask, task: Task
 ) -> None:
-    rival = RivalWriteClock(store, task.id, rounds=UNCONDITIONAL_ATTEMPTS)
+    rival = RivalWriteClock(store, task.id, rounds=TRANSIENT_ATTEMPTS)
     update = UpdateTask(uow, rival, SequentialIds())
 
-    with pytest.raises(ConcurrentUpdate):
+    with pytest.raises(TransientConflict):
         await update("alice", task.id, TaskChanges(priority=Priority.LOW))
 
     stored = await get("alice", task.id)
-    assert rival.writes == UNCONDITIONAL_ATTEMPTS
-    assert (stored.priority, stored.version) == (Priority.HIGH, 1 + UNCONDITIONAL_ATTEMPTS)
+    assert rival.writes == TRANSIENT_ATTEMPTS
+    assert (stored.priority, stored.version) == (Priority.HIGH, 1 + TRANSIENT_ATTEMPTS)
 
 
 async def test_a_write_that_lost_a_race_with_if_match_is_a_version_mismatch(

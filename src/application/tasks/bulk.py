@@ -1,15 +1,14 @@
 """Complete, reopen or delete many of the owner's tasks at once, all or nothing."""
 
 from collections.abc import Collection
-from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from application.errors import TransientConflict
-from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.retry import retry_transient
+from application.tasks.changes import store_change
 from domain.errors import InvalidSelection, TasksNotFound
-from domain.task import Task, TaskChanges
+from domain.task import TaskChanges
 
 MAX_BULK_IDS = 100
 
@@ -46,24 +45,13 @@ class ActOnTasks:
                 completed = action is BulkAction.COMPLETE
                 now = self._clock.now()
                 affected = 0
+                changes = TaskChanges(completed=completed)
                 for task_id in wanted:
-                    affected += await self._set_completed(uow, found[task_id], completed, now)
+                    affected += await store_change(
+                        uow, found[task_id], lambda task, at: task.apply(changes, at), now, self._ids
+                    )
             await uow.commit()
         return affected
-
-    async def _set_completed(self, uow: UnitOfWork, task: Task, completed: bool, now: datetime) -> bool:
-        loaded_version = task.version
-        if not task.apply(TaskChanges(completed=completed), now):
-            return False
-        # Completing a recurring task brings its next occurrence, in the same transaction, once:
-        # the task is stored remembering it, so completing it again brings none.
-        successor = task.bring_next_occurrence(id=self._ids.new_id(), now=now) if completed else None
-        if not await uow.tasks.update(task, expected_version=loaded_version):
-            # Only when another writer slipped between the read and this write: start again, whole.
-            raise TransientConflict(f"task {task.id} changed during a bulk change")
-        if successor is not None:
-            await uow.tasks.add(successor)
-        return True
 
 
 def _require_all(wanted: list[UUID], found: Collection[UUID]) -> None:

@@ -76,7 +76,7 @@ async def get_task(
 @router.put(
     "/{task_id}",
     response_model=TaskPublic,
-    responses=problem_responses(409, 412),
+    responses=problem_responses(412),
     description=(
         "Changes the fields sent and keeps the others: frontends written to the todo spec send "
         f"only what the user edited (often title and description). {CONDITIONAL}"
@@ -112,7 +112,7 @@ async def delete_task(
 @router.patch(
     "/{task_id}/complete",
     response_model=TaskPublic,
-    responses=problem_responses(409, 412),
+    responses=problem_responses(412),
     description=f"Flips `completed`, as `POST /api/v1/tasks/{{id}}/toggle` does. {CONDITIONAL}",
 )
 async def toggle_completion(

@@ -11,7 +11,6 @@ from starlette.routing import Match
 
 from application.errors import (
     AtCapacity,
-    ConcurrentUpdate,
     DatabaseUnavailable,
     ExpiredToken,
     IdempotencyKeyReused,
@@ -173,11 +172,6 @@ async def _busy(_: Request, error: TransientConflict) -> ProblemResponse:
 async def _unavailable(_: Request, error: DatabaseUnavailable) -> ProblemResponse:
     detail = "The database is not available right now; nothing was changed. Try again shortly."
     return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-
-@answers(ConcurrentUpdate)
-async def _concurrent_update(_: Request, error: ConcurrentUpdate) -> ProblemResponse:
-    return problem(409, "The task was changed by another request at the same time; try again.")
 
 
 def _allowed_methods(request: Request) -> str:

@@ -136,7 +136,7 @@ async def get_task(
 @router.patch(
     "/{task_id}",
     response_model=TaskPublic,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412),
     description=CONDITIONAL,
 )
 async def update_task(
@@ -153,7 +153,7 @@ async def update_task(
 @router.put(
     "/{task_id}",
     response_model=TaskPublic,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412),
     description=CONDITIONAL,
 )
 async def replace_task(
@@ -170,7 +170,7 @@ async def replace_task(
 @router.post(
     "/{task_id}/toggle",
     response_model=TaskPublic,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 412),
     description=CONDITIONAL,
 )
 async def toggle_task(
