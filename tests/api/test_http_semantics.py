@@ -176,3 +176,17 @@ async def test_a_forged_token_gets_a_bare_challenge(client: httpx.AsyncClient) -
 
     assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_every_operation_that_reads_a_body_declares_its_415(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+
+    with_body = [
+        (method, path, operation)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    ]
+
+    assert with_body
+    assert [(method, path) for method, path, op in with_body if "415" not in op["responses"]] == []

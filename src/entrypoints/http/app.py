@@ -24,7 +24,7 @@ from entrypoints.http.dependencies import check_provided, providers_by_type
 from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware
-from entrypoints.http.problems import Problem
+from entrypoints.http.problems import Problem, problem_responses
 from entrypoints.http.query import document_query_models, refusing_unknown_parameters
 from entrypoints.observability import configure_logging
 from entrypoints.settings import Settings
@@ -116,6 +116,15 @@ def build_app() -> FastAPI:
     return create_app(settings)
 
 
+def _document_unsupported_media_types(schema: dict[str, Any]) -> None:
+    """Every operation that reads a body answers 415 to a body of another media type (errors.py)."""
+    unsupported = problem_responses(415)[415]
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault("415", unsupported)
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema, plus the Problem document that every error answer refers to."""
     if app.openapi_schema is None:
@@ -127,5 +136,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schemas["Problem"] = problem_schema
         document_query_models(schema, app.routes)
         document_security(schema, app.routes)
+        _document_unsupported_media_types(schema)
         app.openapi_schema = schema
     return app.openapi_schema
