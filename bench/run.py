@@ -25,7 +25,7 @@ from bench.venv import production_bin
 from tests.support.pgbouncer import pgbouncer_binary, running_pgbouncer
 
 BACKENDS = ("postgres", "sqlite", "pgbouncer")
-POOL_SIZE = "20"  # each app's pool: at least the concurrency one worker serves (FIELD-NOTES)
+POOL_SIZE = "32"  # each app's pool: the concurrency one worker serves, wrk's 32 connections (FIELD-NOTES)
 WARM_UP_S = 2.0
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
