@@ -28,7 +28,8 @@ class AtCapacity(InfrastructureError):
 
 
 class TransientConflict(InfrastructureError):
-    """The transaction lost a serialization race or a deadlock and was rolled back whole."""
+    """The transaction lost a race (a serialization failure, a deadlock, a task stored by another
+    writer since it was loaded) and was rolled back whole: the use case may run again."""
 
 
 class IdempotencyKeyReused(DomainError):

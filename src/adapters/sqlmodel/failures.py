@@ -44,7 +44,7 @@ def _said(error: BaseException, database: str) -> str | None:  # noqa: PLR0911 (
             "no answer in time. Check the host and any firewall (a Neon compute waking up can take a few "
             "seconds: try again, or raise DATABASE_CONNECT_TIMEOUT_SECONDS)"
         )
-    if isinstance(error, ConnectionError | OSError) and not isinstance(error, sqlite3.Error):
+    if isinstance(error, OSError):  # ConnectionError is one
         return f"the connection failed ({error}). Check the host, the port and sslmode in the URL"
     if isinstance(error, sqlite3.OperationalError) and "unable to open" in str(error):
         return "the SQLite file cannot be opened. Check that its folder exists and is writable"

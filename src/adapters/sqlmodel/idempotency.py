@@ -8,12 +8,11 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 
 from adapters.sqlmodel.database import Transaction
-from adapters.sqlmodel.statements import Statement
+from adapters.sqlmodel.statements import Statement, upsert_into
 from adapters.sqlmodel.tables import idempotency_keys_table
 from application.idempotency import IdempotencyKeys, IdempotentCreation
 from domain.task import Priority, Recurrence, Task
@@ -25,7 +24,7 @@ _TAKEN_OVER = ("request_hash", "task_id", "task_snapshot", "created_at", "expire
 def _claim(dialect: Dialect) -> Insert:
     """INSERT ... ON CONFLICT DO UPDATE ... WHERE expired, RETURNING: one statement that takes a
     new key, takes over an expired one, or leaves a live one alone (and returns nothing)."""
-    upsert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(idempotency_keys_table)
+    upsert = upsert_into(idempotency_keys_table, dialect)
     return upsert.on_conflict_do_update(
         index_elements=[_k.user_id, _k.key],
         set_={name: upsert.excluded[name] for name in _TAKEN_OVER},

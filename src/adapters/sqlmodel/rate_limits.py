@@ -11,12 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Double, bindparam, case, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 
 from adapters.sqlmodel.database import Database
-from adapters.sqlmodel.statements import Statement
+from adapters.sqlmodel.statements import Statement, upsert_into
 from adapters.sqlmodel.tables import rate_limits_table
 from adapters.sqlmodel.unit_of_work import UnscopedWork
 from application.limits import Rate, RateLimiter
@@ -31,7 +30,7 @@ def _now() -> Any:
 def _hit(dialect: Dialect) -> Insert:
     """INSERT (a first hit) ... ON CONFLICT DO UPDATE ... WHERE within the allowance, RETURNING:
     a refused hit changes nothing and returns no row."""
-    upsert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(rate_limits_table)
+    upsert = upsert_into(rate_limits_table, dialect)
     moved_on = case((_r.refilled_at > _now(), _r.refilled_at), else_=_now()) + bindparam(
         "interval", type_=Double()
     )

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any, cast
 
 import pydantic_core
-from sqlalchemy import JSON, DateTime, Float
+from sqlalchemy import JSON, DateTime, Float, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -125,3 +126,8 @@ def _sqlite_time(stored: str) -> datetime:
     """SQLAlchemy's SQLite text for a time ("2026-12-02 08:57:07.331284", in UTC), as an aware time.
     Parsed with its offset in one call: `.replace(tzinfo=...)` after would cost five times more."""
     return datetime.fromisoformat(stored + "+00:00")
+
+
+def upsert_into(table: Table, dialect: Dialect) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can take ON CONFLICT, in the dialect's own construct (PostgreSQL's or SQLite's)."""
+    return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
