@@ -113,6 +113,10 @@ class AbstractUnitOfWork(ABC):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        await self._end(exc)
+
+    async def _end(self, exc: BaseException | None) -> None:
+        """Leave the transaction, `exc` having ended the block (None: it ran to its end)."""
         await self.rollback()
 
     @abstractmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dependency_injector import containers, providers
 
@@ -35,6 +35,7 @@ from application.tasks import (
     UpdateTask,
 )
 from application.tasks.bulk import ActOnTasks
+from application.tasks.changes import TaskWriter
 from application.tasks.reports import GetTaskStats, ListTags
 from entrypoints.settings import Settings
 
@@ -149,39 +150,32 @@ class Adapters(containers.DeclarativeContainer):
     idempotency_key_ttl = providers.Callable(timedelta, seconds=settings.provided.idempotency_key_ttl_seconds)
 
 
+W = TypeVar("W", bound=TaskWriter)
+
+
+def _task_writer(use_case: type[W], adapters: Any, **more: Any) -> providers.Singleton[W]:
+    """A use case that stores tasks, on the tasks' unit of work, clock and ids (and `more`)."""
+    unit_of_work = adapters.unit_of_work.provider
+    return providers.Singleton(use_case, uow=unit_of_work, clock=adapters.clock, ids=adapters.ids, **more)
+
+
 class UseCases(containers.DeclarativeContainer):
     """One object per use case for the process: they hold no request state, and each call opens its
     own unit of work."""
 
     adapters = providers.DependenciesContainer()
 
-    create_task = providers.Singleton(
-        CreateTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
-    )
-    create_task_once = providers.Singleton(
-        CreateTaskOnce,
-        uow=adapters.unit_of_work.provider,
-        clock=adapters.clock,
-        ids=adapters.ids,
-        ttl=adapters.idempotency_key_ttl,
-    )
+    create_task = _task_writer(CreateTask, adapters)
+    create_task_once = _task_writer(CreateTaskOnce, adapters, ttl=adapters.idempotency_key_ttl)
     get_task = providers.Singleton(GetTask, uow=adapters.unit_of_work.provider)
     list_tasks = providers.Singleton(
         ListTasks, uow=adapters.unit_of_work.provider, cursors=adapters.cursors, clock=adapters.clock
     )
-    update_task = providers.Singleton(
-        UpdateTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
-    )
-    replace_task = providers.Singleton(
-        ReplaceTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
-    )
-    toggle_task = providers.Singleton(
-        ToggleTask, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
-    )
+    update_task = _task_writer(UpdateTask, adapters)
+    replace_task = _task_writer(ReplaceTask, adapters)
+    toggle_task = _task_writer(ToggleTask, adapters)
     delete_task = providers.Singleton(DeleteTask, uow=adapters.unit_of_work.provider)
-    act_on_tasks = providers.Singleton(
-        ActOnTasks, uow=adapters.unit_of_work.provider, clock=adapters.clock, ids=adapters.ids
-    )
+    act_on_tasks = _task_writer(ActOnTasks, adapters)
     task_stats = providers.Singleton(GetTaskStats, uow=adapters.unit_of_work.provider, clock=adapters.clock)
     list_tags = providers.Singleton(ListTags, uow=adapters.unit_of_work.provider)
 

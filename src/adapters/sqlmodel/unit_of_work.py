@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any, Self
 
 from adapters.sqlmodel.database import Database, Transaction
@@ -17,7 +16,7 @@ class _TransactionUnitOfWork(AbstractUnitOfWork):
     """Opens the transaction on entry, hands it to the repositories, turns database failures into the
     application's words, and always gives the connection back."""
 
-    _owner_id: str | None = None
+    owner_id: str | None = None  # whose rows the transaction may reach (row-level security)
 
     def __init__(self, *, database: Database[Any]) -> None:
         self._database = database
@@ -26,16 +25,11 @@ class _TransactionUnitOfWork(AbstractUnitOfWork):
         raise NotImplementedError
 
     async def __aenter__(self) -> Self:
-        self._transaction = await self._database.begin(self._owner_id)
+        self._transaction = await self._database.begin(self.owner_id)
         self._bind(self._transaction)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def _end(self, exc: BaseException | None) -> None:
         try:
             if exc is None:
                 await self.rollback()  # nothing when the use case committed
@@ -60,11 +54,11 @@ class _TransactionUnitOfWork(AbstractUnitOfWork):
 class SqlUnitOfWork(_TransactionUnitOfWork, UnitOfWork):
     def __init__(self, owner_id: str, *, database: Database[Any]) -> None:
         super().__init__(database=database)
-        self._owner_id = self._owner = owner_id
+        self.owner_id: str = owner_id
 
     def _bind(self, transaction: Transaction[Any]) -> None:
-        self.tasks = SqlTaskRepository(self._owner, transaction)
-        self.idempotency_keys = SqlIdempotencyKeys(self._owner, transaction)
+        self.tasks = SqlTaskRepository(self.owner_id, transaction)
+        self.idempotency_keys = SqlIdempotencyKeys(self.owner_id, transaction)
 
 
 class SqlAccountsUnitOfWork(_TransactionUnitOfWork, AccountsUnitOfWork):

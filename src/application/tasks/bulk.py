@@ -4,9 +4,8 @@ from collections.abc import Collection
 from enum import StrEnum
 from uuid import UUID
 
-from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.retry import retry_transient
-from application.tasks.changes import store_change
+from application.tasks.changes import TaskWriter, store_change
 from domain.errors import InvalidSelection, TasksNotFound
 from domain.task import TaskChanges
 
@@ -19,13 +18,8 @@ class BulkAction(StrEnum):
     DELETE = "delete"
 
 
-class ActOnTasks:
+class ActOnTasks(TaskWriter):
     """One unit of work for the whole set: if any id is not the owner's, nothing changes."""
-
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
 
     @retry_transient
     async def __call__(self, owner_id: str, action: BulkAction, task_ids: Collection[UUID]) -> int:

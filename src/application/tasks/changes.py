@@ -30,14 +30,19 @@ async def store_change(uow: UnitOfWork, task: Task, change: Change, now: datetim
     return True
 
 
-class _ChangeTask:
-    """Load, check `If-Match`, change, store. A lost race runs the whole change again on the newer
-    version (one retry layer, retry_transient): with `If-Match` that reload is the caller's 412."""
+class TaskWriter:
+    """A use case that stores tasks: the units of work it opens, the clock that dates what it
+    stores, and the ids of the tasks it makes (a completed recurring task brings the next one)."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
+
+
+class _ChangeTask(TaskWriter):
+    """Load, check `If-Match`, change, store. A lost race runs the whole change again on the newer
+    version (one retry layer, retry_transient): with `If-Match` that reload is the caller's 412."""
 
     @retry_transient
     async def _change(

@@ -6,14 +6,13 @@ from application.errors import IdempotencyKeyReused
 from application.idempotency import IdempotentCreation, request_hash
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.retry import retry_transient
+from application.tasks.changes import TaskWriter
 from domain.task import Task, TaskDraft
 
 
-class CreateTaskOnce:
+class CreateTaskOnce(TaskWriter):
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, ttl: timedelta) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
+        super().__init__(uow, clock, ids)
         self._ttl = ttl
 
     @retry_transient

@@ -1,19 +1,17 @@
-"""Routes for /api/{user_id}/tasks: the v1 task routes at the paths of the common todo full-stack spec."""
+"""Routes for /api/{user_id}/tasks: the v1 task routes at the paths of the common todo full-stack spec;
+only creation (its Location) and the list (a plain array) differ from v1."""
 
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from application.tasks import CreateTask, DeleteTask, GetTask, ListTasks, ToggleTask, UpdateTask
 from domain.errors import TaskNotFound
+from entrypoints.http import tasks as v1
 from entrypoints.http.auth import Owner
-
-# The v1 routes' own conditional-request handling, so both families read If-Match alike.
-from entrypoints.http.conditional import CONDITIONAL, IfMatch, TaskId, accepted_versions, answer
-from entrypoints.http.dependencies import provided
+from entrypoints.http.conditional import CONDITIONAL, answer
 from entrypoints.http.problems import problem_responses
-from entrypoints.http.schemas import TaskCreate, TaskPublic, TaskUpdate
+from entrypoints.http.schemas import TaskCreate, TaskPublic
 
 PREFIX = "/api/{user_id}/tasks"
 LIST_LIMIT = 100  # v1's largest page: a plain array has no cursor, so this is all one answer holds
@@ -38,11 +36,7 @@ router = APIRouter(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskPublic)
-async def create_task(
-    body: TaskCreate,
-    owner: Owner,
-    create: Annotated[CreateTask, Depends(provided(CreateTask))],
-) -> Response:
+async def create_task(body: TaskCreate, owner: Owner, create: v1.Creating) -> Response:
     task = await create(owner, body.to_draft())
     # The compatibility URL, so a client that knows only these routes can follow it.
     location = f"/api/{quote(owner, safe='')}/tasks/{task.id}"
@@ -56,7 +50,7 @@ async def create_task(
 )
 async def list_tasks(
     owner: Owner,
-    list_page: Annotated[ListTasks, Depends(provided(ListTasks))],
+    list_page: v1.Listing,
     completed: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=LIST_LIMIT)] = LIST_LIMIT,
 ) -> list[TaskPublic]:
@@ -64,17 +58,12 @@ async def list_tasks(
     return [TaskPublic.of(task) for task in page.items]
 
 
-@router.get("/{task_id}", response_model=TaskPublic)
-async def get_task(
-    task_id: TaskId,
-    owner: Owner,
-    get: Annotated[GetTask, Depends(provided(GetTask))],
-) -> Response:
-    return answer(await get(owner, task_id))
-
-
-@router.put(
+# Where the behaviour is v1's, the route is v1's own function, at this family's path.
+router.add_api_route("/{task_id}", v1.get_task, methods=["GET"], response_model=TaskPublic)
+router.add_api_route(
     "/{task_id}",
+    v1.update_task,
+    methods=["PUT"],
     response_model=TaskPublic,
     responses=problem_responses(412),
     description=(
@@ -82,43 +71,21 @@ async def get_task(
         f"only what the user edited (often title and description). {CONDITIONAL}"
     ),
 )
-async def update_task(
-    task_id: TaskId,
-    body: TaskUpdate,
-    owner: Owner,
-    update: Annotated[UpdateTask, Depends(provided(UpdateTask))],
-    if_match: IfMatch = "*",
-) -> Response:
-    task = await update(owner, task_id, body.to_changes(), if_match=accepted_versions(if_match))
-    return answer(task)
-
-
-@router.delete(
+router.add_api_route(
     "/{task_id}",
+    v1.delete_task,
+    methods=["DELETE"],
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=problem_responses(412),
     description=CONDITIONAL,
 )
-async def delete_task(
-    task_id: TaskId,
-    owner: Owner,
-    delete: Annotated[DeleteTask, Depends(provided(DeleteTask))],
-    if_match: IfMatch = "*",
-) -> None:
-    await delete(owner, task_id, if_match=accepted_versions(if_match))
-
-
-@router.patch(
+router.add_api_route(
     "/{task_id}/complete",
+    v1.toggle_task,
+    methods=["PATCH"],
+    name="toggle_completion",
     response_model=TaskPublic,
     responses=problem_responses(412),
     description=f"Flips `completed`, as `POST /api/v1/tasks/{{id}}/toggle` does. {CONDITIONAL}",
 )
-async def toggle_completion(
-    task_id: TaskId,
-    owner: Owner,
-    toggle: Annotated[ToggleTask, Depends(provided(ToggleTask))],
-    if_match: IfMatch = "*",
-) -> Response:
-    return answer(await toggle(owner, task_id, if_match=accepted_versions(if_match)))

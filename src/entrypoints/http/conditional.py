@@ -1,13 +1,15 @@
 """ETags and If-Match for task answers, shared by the v1 and the compatibility routes."""
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Header, HTTPException, Response
+from fastapi import Depends, Header, HTTPException, Response
 from pydantic import BaseModel
 
 from domain.task import Task
+from entrypoints.http.auth import Owner
 from entrypoints.http.schemas import TaskPublic
 
 TaskId = Annotated[UUID, "the task's id"]
@@ -41,6 +43,23 @@ def accepted_versions(if_match: str) -> frozenset[int] | None:
     if not all(_ENTITY_TAG.match(entry) for entry in entries if entry):
         raise HTTPException(400, 'If-Match must be * or a list of entity tags in quotes, e.g. If-Match: "3".')
     return frozenset(int(match.group(1)) for entry in entries if (match := _STRONG_ETAG.match(entry)))
+
+
+@dataclass(frozen=True, slots=True)
+class NamedTask:
+    """What a request to `/{task_id}` names: the caller, the task, and the versions of it that its
+    If-Match accepts (None: any)."""
+
+    owner: str
+    task_id: UUID
+    versions: frozenset[int] | None
+
+
+async def _named_task(task_id: TaskId, owner: Owner, if_match: IfMatch = "*") -> NamedTask:
+    return NamedTask(owner, task_id, accepted_versions(if_match))
+
+
+Named = Annotated[NamedTask, Depends(_named_task)]
 
 
 def answer(task: Task, *, status_code: int = 200, location: str | None = None) -> Response:

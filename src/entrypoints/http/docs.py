@@ -28,6 +28,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+_FAVICON = f"{ASSETS}/favicon.png"
 _ASSET_FOLDER = Path(fastapi_offline.__file__).parent / "static"
 
 
@@ -37,37 +38,32 @@ def install_docs(app: FastAPI) -> None:
     oauth2_redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
     app.mount(ASSETS, StaticFiles(directory=_ASSET_FOLDER), name="docs-assets")
 
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        return _locked_down(
-            get_swagger_ui_html(
-                openapi_url=openapi_url,
-                title=f"{app.title} - Swagger UI",
-                oauth2_redirect_url=oauth2_redirect_url,
-                swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
-                swagger_css_url=f"{ASSETS}/swagger-ui.css",
-                swagger_favicon_url=f"{ASSETS}/favicon.png",
-                swagger_ui_parameters={"persistAuthorization": True},
-            )
-        )
-
-    @app.get(oauth2_redirect_url, include_in_schema=False)
-    async def swagger_ui_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        return _locked_down(
-            get_redoc_html(
-                openapi_url=openapi_url,
-                title=f"{app.title} - ReDoc",
-                redoc_js_url=f"{ASSETS}/redoc.standalone.js",
-                redoc_favicon_url=f"{ASSETS}/favicon.png",
-                with_google_fonts=False,
-            )
-        )
+    # Built once: nothing in them changes while the app runs.
+    swagger_ui = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=f"{app.title} - Swagger UI",
+        oauth2_redirect_url=oauth2_redirect_url,
+        swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=_FAVICON,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    redoc = get_redoc_html(
+        openapi_url=openapi_url,
+        title=f"{app.title} - ReDoc",
+        redoc_js_url=f"{ASSETS}/redoc.standalone.js",
+        redoc_favicon_url=_FAVICON,
+        with_google_fonts=False,
+    )
+    _serve(app, "/docs", swagger_ui.body, locked_down=True)
+    _serve(app, "/redoc", redoc.body, locked_down=True)
+    _serve(app, oauth2_redirect_url, get_swagger_ui_oauth2_redirect_html().body, locked_down=False)
 
 
-def _locked_down(page: HTMLResponse) -> HTMLResponse:
-    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    return page
+def _serve(app: FastAPI, path: str, page: bytes | memoryview, *, locked_down: bool) -> None:
+    headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY} if locked_down else None
+
+    async def serve() -> HTMLResponse:
+        return HTMLResponse(page, headers=headers)
+
+    app.add_api_route(path, serve, methods=["GET"], name=path, include_in_schema=False)

@@ -2,6 +2,7 @@
 
 import math
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request, params
@@ -60,8 +61,45 @@ def answers(kind: type[E]) -> Callable[[Handler[E]], Handler[E]]:
     return enter
 
 
+@dataclass(frozen=True, slots=True)
+class Fixed:
+    """The same problem whatever the error says."""
+
+    status: int
+    detail: str
+    headers: dict[str, str] | None = None
+
+    async def __call__(self, _: Request, __: Exception) -> ProblemResponse:
+        return problem(self.status, self.detail, headers=self.headers)
+
+
+_TRY_AGAIN = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+# Errors whose answer tells nothing of the error itself; the others have handlers below.
+FIXED_PROBLEMS: dict[type[Exception], Fixed] = {
+    TaskNotFound: Fixed(404, "No such task."),
+    EmailTaken: Fixed(409, "An account with this email address exists already."),
+    InvalidCredentials: Fixed(401, "The email or the password is wrong.", BEARER_CHALLENGE),
+    VersionMismatch: Fixed(412, "The task has changed since the version named in If-Match."),
+    AtCapacity: Fixed(
+        503,
+        "Too many sign-ins and registrations are being checked right now; try again shortly.",
+        _TRY_AGAIN,
+    ),
+    # A lock held by another writer past the wait (SQLite's busy_timeout, say), a deadlock or a
+    # serialization failure, even after the use case ran again: rolled back whole.
+    TransientConflict: Fixed(
+        503, "The database is busy with other changes; nothing was changed. Try again shortly.", _TRY_AGAIN
+    ),
+    DatabaseUnavailable: Fixed(
+        503, "The database is not available right now; nothing was changed. Try again shortly.", _TRY_AGAIN
+    ),
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Every error the table names answers as its problem; Starlette picks the most specific."""
+    """Every error the tables name answers as its problem; Starlette picks the most specific."""
+    for kind, fixed in FIXED_PROBLEMS.items():
+        app.add_exception_handler(kind, fixed)
     for kind, handle in _PROBLEMS.items():
         app.add_exception_handler(kind, handle)
 
@@ -98,11 +136,6 @@ async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
     return problem(401, "A valid bearer token is required.", headers=BEARER_CHALLENGE)
 
 
-@answers(TaskNotFound)
-async def _task_not_found(_: Request, error: TaskNotFound) -> ProblemResponse:
-    return problem(404, "No such task.")
-
-
 @answers(TasksNotFound)
 async def _tasks_not_found(_: Request, error: TasksNotFound) -> ProblemResponse:
     # Naming the ids the caller sent tells nothing new; whether any exists for another user stays unsaid.
@@ -119,16 +152,6 @@ async def _invalid_field(_: Request, error: InvalidField) -> ProblemResponse:
     return problem(422, f"The {subject} is not valid.", errors=errors)
 
 
-@answers(EmailTaken)
-async def _email_taken(_: Request, error: EmailTaken) -> ProblemResponse:
-    return problem(409, "An account with this email address exists already.")
-
-
-@answers(InvalidCredentials)
-async def _invalid_credentials(_: Request, error: InvalidCredentials) -> ProblemResponse:
-    return problem(401, "The email or the password is wrong.", headers=BEARER_CHALLENGE)
-
-
 @answers(InvalidCursor)
 async def _invalid_cursor(_: Request, error: InvalidCursor) -> ProblemResponse:
     errors = [{"loc": ["query", "cursor"], "msg": str(error), "type": "value_error"}]
@@ -142,36 +165,11 @@ async def _idempotency_key_reused(_: Request, error: IdempotencyKeyReused) -> Pr
     return problem(422, "The Idempotency-Key belongs to another request.", errors=errors)
 
 
-@answers(VersionMismatch)
-async def _version_mismatch(_: Request, error: VersionMismatch) -> ProblemResponse:
-    return problem(412, "The task has changed since the version named in If-Match.")
-
-
-@answers(AtCapacity)
-async def _at_capacity(_: Request, error: AtCapacity) -> ProblemResponse:
-    detail = "Too many sign-ins and registrations are being checked right now; try again shortly."
-    return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-
 @answers(TooManyAttempts)
 async def _too_many_attempts(_: Request, error: TooManyAttempts) -> ProblemResponse:
     seconds = max(1, math.ceil(error.retry_after_seconds))
     detail = f"Too many attempts from this address or for this account; try again in {seconds} s."
     return problem(429, detail, headers={"Retry-After": str(seconds)})
-
-
-@answers(TransientConflict)
-async def _busy(_: Request, error: TransientConflict) -> ProblemResponse:
-    """A lock held by another writer past the wait (SQLite's busy_timeout, say), a deadlock or a
-    serialization failure, even after the use case ran again: rolled back whole."""
-    detail = "The database is busy with other changes; nothing was changed. Try again shortly."
-    return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-
-@answers(DatabaseUnavailable)
-async def _unavailable(_: Request, error: DatabaseUnavailable) -> ProblemResponse:
-    detail = "The database is not available right now; nothing was changed. Try again shortly."
-    return problem(503, detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _allowed_methods(request: Request) -> str:

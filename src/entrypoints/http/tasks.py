@@ -1,7 +1,8 @@
 """Routes for /api/v1/tasks, all of them (the collection, /stats, /bulk, then /{task_id}): parse,
 call one use case, shape the answer."""
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Response, status
 
@@ -19,7 +20,7 @@ from application.tasks import (
     UpdateTask,
 )
 from entrypoints.http.auth import Owner
-from entrypoints.http.conditional import CONDITIONAL, IfMatch, TaskId, accepted_versions, answer, json_answer
+from entrypoints.http.conditional import CONDITIONAL, Named, TaskId, answer, json_answer
 from entrypoints.http.dependencies import provided
 from entrypoints.http.errors import HTTP_METHODS
 from entrypoints.http.idempotency import IDEMPOTENT_CREATION, IdempotencyKey
@@ -39,7 +40,20 @@ from entrypoints.http.schemas import (
 )
 
 PREFIX = "/api/v1/tasks"
+F = TypeVar("F", bound=Callable[..., Any])
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(400, 401, 422, 500, 503))
+
+# Each route's use case, from the app's container (dependencies.py).
+Creating = Annotated[CreateTask, Depends(provided(CreateTask))]
+CreatingOnce = Annotated[CreateTaskOnce, Depends(provided(CreateTaskOnce))]
+Listing = Annotated[ListTasks, Depends(provided(ListTasks))]
+Counting = Annotated[GetTaskStats, Depends(provided(GetTaskStats))]
+Acting = Annotated[ActOnTasks, Depends(provided(ActOnTasks))]
+Getting = Annotated[GetTask, Depends(provided(GetTask))]
+Updating = Annotated[UpdateTask, Depends(provided(UpdateTask))]
+Replacing = Annotated[ReplaceTask, Depends(provided(ReplaceTask))]
+Toggling = Annotated[ToggleTask, Depends(provided(ToggleTask))]
+Deleting = Annotated[DeleteTask, Depends(provided(DeleteTask))]
 
 
 @router.post(
@@ -48,8 +62,8 @@ router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(40
 async def create_task(
     body: TaskCreate,
     owner: Owner,
-    create: Annotated[CreateTask, Depends(provided(CreateTask))],
-    create_once: Annotated[CreateTaskOnce, Depends(provided(CreateTaskOnce))],
+    create: Creating,
+    create_once: CreatingOnce,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     draft = body.to_draft()
@@ -63,7 +77,7 @@ async def create_task(
 @router.get("", response_model=TaskPagePublic)
 async def list_tasks(
     owner: Owner,
-    list_page: Annotated[ListTasks, Depends(provided(ListTasks))],
+    list_page: Listing,
     query: Annotated[TaskListQuery, Depends(query_model(TaskListQuery))],
 ) -> Response:
     page = await list_page(
@@ -89,21 +103,14 @@ async def list_tasks(
 
 
 @router.get("/stats", response_model=TaskStatsPublic)
-async def task_stats(
-    owner: Owner,
-    get_stats: Annotated[GetTaskStats, Depends(provided(GetTaskStats))],
-) -> TaskStatsPublic:
+async def task_stats(owner: Owner, get_stats: Counting) -> TaskStatsPublic:
     return TaskStatsPublic.of(await get_stats(owner))
 
 
 @router.post(
     "/bulk", response_model=TaskBulkPublic, responses=problem_responses(404), description=BULK_DESCRIPTION
 )
-async def act_on_tasks(
-    body: TaskBulk,
-    owner: Owner,
-    act: Annotated[ActOnTasks, Depends(provided(ActOnTasks))],
-) -> TaskBulkPublic:
+async def act_on_tasks(body: TaskBulk, owner: Owner, act: Acting) -> TaskBulkPublic:
     return TaskBulkPublic(affected=await act(owner, body.action, body.ids))
 
 
@@ -125,74 +132,33 @@ _refuse_other_methods("/bulk", "POST")
 
 
 @router.get("/{task_id}", response_model=TaskPublic, responses=problem_responses(404))
-async def get_task(
-    task_id: TaskId,
-    owner: Owner,
-    get: Annotated[GetTask, Depends(provided(GetTask))],
-) -> Response:
+async def get_task(task_id: TaskId, owner: Owner, get: Getting) -> Response:
     return answer(await get(owner, task_id))
 
 
-@router.patch(
-    "/{task_id}",
-    response_model=TaskPublic,
-    responses=problem_responses(404, 412),
-    description=CONDITIONAL,
-)
-async def update_task(
-    task_id: TaskId,
-    body: TaskUpdate,
-    owner: Owner,
-    update: Annotated[UpdateTask, Depends(provided(UpdateTask))],
-    if_match: IfMatch = "*",
-) -> Response:
-    task = await update(owner, task_id, body.to_changes(), if_match=accepted_versions(if_match))
-    return answer(task)
+def _conditional(method: str, path: str = "/{task_id}", **options: Any) -> Callable[[F], F]:
+    """A route that acts on the task named in its path, If-Match permitting."""
+    options = {"response_model": TaskPublic, **options}
+    return router.api_route(
+        path, methods=[method], responses=problem_responses(404, 412), description=CONDITIONAL, **options
+    )
 
 
-@router.put(
-    "/{task_id}",
-    response_model=TaskPublic,
-    responses=problem_responses(404, 412),
-    description=CONDITIONAL,
-)
-async def replace_task(
-    task_id: TaskId,
-    body: TaskReplace,
-    owner: Owner,
-    replace: Annotated[ReplaceTask, Depends(provided(ReplaceTask))],
-    if_match: IfMatch = "*",
-) -> Response:
-    task = await replace(owner, task_id, body.to_draft(), if_match=accepted_versions(if_match))
-    return answer(task)
+@_conditional("PATCH")
+async def update_task(named: Named, body: TaskUpdate, update: Updating) -> Response:
+    return answer(await update(named.owner, named.task_id, body.to_changes(), if_match=named.versions))
 
 
-@router.post(
-    "/{task_id}/toggle",
-    response_model=TaskPublic,
-    responses=problem_responses(404, 412),
-    description=CONDITIONAL,
-)
-async def toggle_task(
-    task_id: TaskId,
-    owner: Owner,
-    toggle: Annotated[ToggleTask, Depends(provided(ToggleTask))],
-    if_match: IfMatch = "*",
-) -> Response:
-    return answer(await toggle(owner, task_id, if_match=accepted_versions(if_match)))
+@_conditional("PUT")
+async def replace_task(named: Named, body: TaskReplace, replace: Replacing) -> Response:
+    return answer(await replace(named.owner, named.task_id, body.to_draft(), if_match=named.versions))
 
 
-@router.delete(
-    "/{task_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    responses=problem_responses(404, 412),
-    description=CONDITIONAL,
-)
-async def delete_task(
-    task_id: TaskId,
-    owner: Owner,
-    delete: Annotated[DeleteTask, Depends(provided(DeleteTask))],
-    if_match: IfMatch = "*",
-) -> None:
-    await delete(owner, task_id, if_match=accepted_versions(if_match))
+@_conditional("POST", "/{task_id}/toggle")
+async def toggle_task(named: Named, toggle: Toggling) -> Response:
+    return answer(await toggle(named.owner, named.task_id, if_match=named.versions))
+
+
+@_conditional("DELETE", response_model=None, status_code=204, response_class=Response)
+async def delete_task(named: Named, delete: Deleting) -> None:
+    await delete(named.owner, named.task_id, if_match=named.versions)
