@@ -1,14 +1,12 @@
-"""The idempotency-keys port: one owner's record of which creation each client-chosen key made."""
+"""Idempotent creation: which task each of an owner's client-chosen keys made, and the request hash."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.errors import OwnershipViolation
 from domain.task import Task
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
@@ -50,24 +48,3 @@ def request_hash(task: Task) -> str:
     }
     canonical = json.dumps(["task/v1", asked], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-class IdempotencyKeys(ABC):
-    """One owner's idempotency keys. Built for a single owner, like the tasks repository."""
-
-    def __init__(self, owner_id: str) -> None:
-        self.owner_id = owner_id
-
-    async def claim(self, creation: IdempotentCreation) -> IdempotentCreation | None:
-        """Take the key for this creation, atomically: None when it is now ours (the caller goes on
-        to create the task in the same unit of work), else the live creation that holds it.
-
-        A key whose creation has expired (at `creation.created_at`) is taken over. When another
-        unit of work holds the key uncommitted, this waits for it to end, as a database does.
-        """
-        if creation.task.owner_id != self.owner_id:
-            raise OwnershipViolation(f"task {creation.task.id} does not belong to this repository's owner")
-        return await self._claim(self.owner_id, creation)
-
-    @abstractmethod
-    async def _claim(self, owner_id: str, creation: IdempotentCreation) -> IdempotentCreation | None: ...

@@ -7,11 +7,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
 
 from application.errors import TooManyAttempts
-from application.ports import Clock
+from application.ports import Clock, RateLimiter
 from domain.user import email_key
 
 RATE_LIMIT_KEY_LENGTH = 64  # a SHA-256, in hex
@@ -40,13 +38,6 @@ class Rate:
     def interval_seconds(self) -> float:
         """How long one hit takes to be regained."""
         return self.period_seconds / self.hits
-
-
-class RateLimiter(Protocol):
-    async def hit(self, key: str, rate: Rate, now: datetime) -> float | None:
-        """Count one hit on `key` at `now`: None when it is within `rate`, otherwise how many seconds
-        until one would be (a refused hit is not counted)."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,19 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from application.ports import Clock
+from application.ports import Clock, ExpiredRecords
 
 PURGE_BATCH = 1000
-
-
-class ExpiredRecords(Protocol):
-    async def purge_idempotency_keys(self, now: datetime, limit: int) -> int:
-        """Delete at most `limit` idempotency keys of any owner that expired by `now`; how many."""
-        ...
-
-    async def purge_rate_limits(self, now: datetime, limit: int) -> int:
-        """Delete at most `limit` rate-limit counts fully regained by `now`; how many."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

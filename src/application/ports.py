@@ -1,4 +1,7 @@
-"""The ports the use cases depend on; adapters implement them."""
+"""Every port: the interfaces the use cases depend on and the adapters implement, in one place, so
+that whoever writes an adapter (or a fake for tests) finds here all there is to implement, and the
+composition root (entrypoints/container.py) maps each of them to its adapter. The values they speak
+of stay beside the use cases that make them (identity.py, idempotency.py, limits.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +9,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 from uuid import UUID
 
-from application.idempotency import IdempotencyKeys
 from application.queries import TaskFilter
 from application.summaries import TagCount, TaskStats
 from domain.errors import OwnershipViolation
 from domain.task import Task
+
+if TYPE_CHECKING:  # the values the ports speak of; their modules import ports for Clock
+    from application.idempotency import IdempotentCreation
+    from application.identity import IssuedToken, Principal
+    from application.limits import Rate
+    from domain.user import User
 
 
 class TaskRepository(ABC):
@@ -147,3 +155,90 @@ class Clock(Protocol):
 
 class IdGenerator(Protocol):
     def new_id(self) -> UUID: ...
+
+
+class IdempotencyKeys(ABC):
+    """One owner's idempotency keys. Built for a single owner, like the tasks repository."""
+
+    def __init__(self, owner_id: str) -> None:
+        self.owner_id = owner_id
+
+    async def claim(self, creation: IdempotentCreation) -> IdempotentCreation | None:
+        """Take the key for this creation, atomically: None when it is now ours (the caller goes on
+        to create the task in the same unit of work), else the live creation that holds it.
+
+        A key whose creation has expired (at `creation.created_at`) is taken over. When another
+        unit of work holds the key uncommitted, this waits for it to end, as a database does.
+        """
+        if creation.task.owner_id != self.owner_id:
+            raise OwnershipViolation(f"task {creation.task.id} does not belong to this repository's owner")
+        return await self._claim(self.owner_id, creation)
+
+    @abstractmethod
+    async def _claim(self, owner_id: str, creation: IdempotentCreation) -> IdempotentCreation | None: ...
+
+
+class UserRepository(ABC):
+    @abstractmethod
+    async def add(self, user: User) -> bool:
+        """Store a new account; False if its email (in any case) is taken already.
+
+        After False from a race lost to a concurrent registration, abandon the unit of work.
+        """
+
+    @abstractmethod
+    async def get(self, user_id: str) -> User | None: ...
+
+    @abstractmethod
+    async def get_by_email(self, email: str) -> User | None:
+        """The account with this email, compared without regard to case."""
+
+    @abstractmethod
+    async def replace_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        """Store a new hash of the same password (made with today's parameters)."""
+
+
+class AccountsUnitOfWork(AbstractUnitOfWork):
+    """One transaction over the accounts, which belong to nobody until they exist."""
+
+    users: UserRepository
+
+
+class AccountsUnitOfWorkFactory(Protocol):
+    def __call__(self) -> AccountsUnitOfWork: ...
+
+
+class TokenVerifier(Protocol):
+    async def verify(self, token: str) -> Principal:
+        """The principal a token speaks for, or InvalidToken."""
+        ...
+
+
+class TokenIssuer(Protocol):
+    def issue(self, subject: str) -> IssuedToken: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify_and_update(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        """Whether the password matches (with no hash: spend the same time and answer False), and
+        when it does and the hash was made with older parameters, a new hash to store instead."""
+        ...
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, rate: Rate, now: datetime) -> float | None:
+        """Count one hit on `key` at `now`: None when it is within `rate`, otherwise how many seconds
+        until one would be (a refused hit is not counted)."""
+        ...
+
+
+class ExpiredRecords(Protocol):
+    async def purge_idempotency_keys(self, now: datetime, limit: int) -> int:
+        """Delete at most `limit` idempotency keys of any owner that expired by `now`; how many."""
+        ...
+
+    async def purge_rate_limits(self, now: datetime, limit: int) -> int:
+        """Delete at most `limit` rate-limit counts fully regained by `now`; how many."""
+        ...

@@ -10,7 +10,7 @@ import pytest
 from adapters.memory import InMemoryAccounts, InMemoryAccountsUnitOfWork
 from adapters.sqlmodel.setup import create_database
 from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork
-from application.identity import AccountsUnitOfWork, AccountsUnitOfWorkFactory
+from application.ports import AccountsUnitOfWork, AccountsUnitOfWorkFactory
 from domain.user import User
 from tests.conftest import BACKENDS
 from tests.support.builders import T0

@@ -20,8 +20,9 @@ from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.tables import rate_limits_table
 from adapters.sqlmodel.unit_of_work import SqlUnitOfWork, UnscopedWork
 from application.idempotency import IdempotentCreation, request_hash
-from application.limits import Rate, RateLimiter
+from application.limits import Rate
 from application.maintenance import PurgeExpired
+from application.ports import RateLimiter
 from tests.conftest import BACKENDS
 from tests.support.builders import a_task, new_owner
 from tests.support.databases import Backend, backend

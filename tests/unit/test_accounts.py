@@ -9,7 +9,8 @@ import pytest
 from adapters.memory import InMemoryAccounts, InMemoryAccountsUnitOfWork
 from application.accounts import CurrentUser, LogIn, Register
 from application.accounts.register import Registration
-from application.identity import AccountsUnitOfWorkFactory, Principal
+from application.identity import Principal
+from application.ports import AccountsUnitOfWorkFactory
 from domain.errors import EmailTaken, InvalidCredentials, InvalidUser
 from domain.user import normalise_email
 from tests.unit.fakes import NO_LIMITS, START, FakeClock, FakeHasher, FakeTokens, SequentialIds

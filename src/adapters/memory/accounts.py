@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from uuid import UUID
 
-from application.identity import AccountsUnitOfWork, UserRepository
+from application.ports import AccountsUnitOfWork, UserRepository
 from domain.user import User, email_key
 
 

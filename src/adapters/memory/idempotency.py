@@ -6,7 +6,8 @@ import asyncio
 import copy
 import dataclasses
 
-from application.idempotency import IdempotencyKeys, IdempotentCreation
+from application.idempotency import IdempotentCreation
+from application.ports import IdempotencyKeys
 
 Slot = tuple[str, str]  # (owner, key): the unique pair
 

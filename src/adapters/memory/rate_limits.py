@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from application.limits import Rate, RateLimiter
+from application.limits import Rate
+from application.ports import RateLimiter
 
 
 class InMemoryRateLimiter(RateLimiter):

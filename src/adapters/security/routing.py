@@ -4,7 +4,8 @@ import jwt
 
 from adapters.security.jwt_tokens import HMAC_ALGORITHMS
 from application.errors import InvalidToken
-from application.identity import Principal, TokenVerifier
+from application.identity import Principal
+from application.ports import TokenVerifier
 
 
 class RoutedTokenVerifier:

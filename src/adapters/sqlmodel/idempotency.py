@@ -14,7 +14,8 @@ from sqlalchemy.sql.dml import Insert
 from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.statements import Statement, upsert_into
 from adapters.sqlmodel.tables import idempotency_keys_table
-from application.idempotency import IdempotencyKeys, IdempotentCreation
+from application.idempotency import IdempotentCreation
+from application.ports import IdempotencyKeys
 from domain.task import Priority, Recurrence, Task
 
 _k = idempotency_keys_table.c

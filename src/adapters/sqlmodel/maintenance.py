@@ -15,7 +15,7 @@ from adapters.sqlmodel.database import Database
 from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.tables import idempotency_keys_table, rate_limits_table
 from adapters.sqlmodel.unit_of_work import UnscopedWork
-from application.maintenance import ExpiredRecords
+from application.ports import ExpiredRecords
 
 _k = idempotency_keys_table.c
 _r = rate_limits_table.c

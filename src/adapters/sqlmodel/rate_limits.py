@@ -18,7 +18,8 @@ from adapters.sqlmodel.database import Database
 from adapters.sqlmodel.statements import Statement, upsert_into
 from adapters.sqlmodel.tables import rate_limits_table
 from adapters.sqlmodel.unit_of_work import UnscopedWork
-from application.limits import Rate, RateLimiter
+from application.limits import Rate
+from application.ports import RateLimiter
 
 _r = rate_limits_table.c
 

@@ -8,8 +8,7 @@ from adapters.sqlmodel.database import Database, Transaction
 from adapters.sqlmodel.idempotency import SqlIdempotencyKeys
 from adapters.sqlmodel.repository import SqlTaskRepository
 from adapters.sqlmodel.users import SqlUserRepository
-from application.identity import AccountsUnitOfWork
-from application.ports import AbstractUnitOfWork, UnitOfWork
+from application.ports import AbstractUnitOfWork, AccountsUnitOfWork, UnitOfWork
 
 
 class _TransactionUnitOfWork(AbstractUnitOfWork):

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, insert, select, update
 from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.tables import users_table
-from application.identity import UserRepository
+from application.ports import UserRepository
 from domain.user import User, email_key
 
 _u = users_table.c

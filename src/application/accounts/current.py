@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from application.identity import AccountsUnitOfWorkFactory, Principal
+from application.identity import Principal
+from application.ports import AccountsUnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Exchange an email and a password for a bearer token."""
 
-from application.identity import AccountsUnitOfWorkFactory, IssuedToken, PasswordHasher, TokenIssuer
+from application.identity import IssuedToken
 from application.limits import AttemptLimits
+from application.ports import AccountsUnitOfWorkFactory, PasswordHasher, TokenIssuer
 from domain.errors import InvalidCredentials, InvalidUser
 from domain.user import normalise_email
 

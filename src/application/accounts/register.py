@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 
-from application.identity import AccountsUnitOfWorkFactory, PasswordHasher
 from application.limits import AttemptLimits
-from application.ports import Clock, IdGenerator
+from application.ports import AccountsUnitOfWorkFactory, Clock, IdGenerator, PasswordHasher
 from application.retry import retry_transient
 from domain.errors import EmailTaken
 from domain.user import User, check_password, normalise_email, normalise_name

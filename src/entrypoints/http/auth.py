@@ -8,7 +8,8 @@ from fastapi.security import HTTPBearer, OAuth2PasswordBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
 from application.errors import InvalidToken
-from application.identity import Principal, TokenVerifier
+from application.identity import Principal
+from application.ports import TokenVerifier
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
 MAX_TOKEN_LENGTH = 8192  # real tokens are well under 2 KB; parsing megabytes is a cheap attack
