@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from enum import Enum
 
-from domain.task import Task
+from domain.task import Task, TaskDraft
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 REQUEST_HASH_LENGTH = 64  # a SHA-256 in hex
@@ -31,20 +32,20 @@ class IdempotentCreation:
         return now < self.expires_at
 
 
-def request_hash(task: Task) -> str:
-    """SHA-256 of what the client asked for, after the domain normalised it.
+def request_hash(draft: TaskDraft) -> str:
+    """SHA-256 of what the client asked for: the draft as the domain normalised it.
 
     Two bodies that would make the same task (keys in another order, a default spelled out,
     a tag in another case, a time in another offset) are the same request; any other body is not.
     """
-    asked = {
-        "title": task.title,
-        "description": task.description,
-        "priority": task.priority.value,
-        "tags": list(task.tags),
-        "due_at": None if task.due_at is None else task.due_at.isoformat(),
-        "recurrence": None if task.recurrence is None else task.recurrence.value,
-        "completed": task.completed,
-    }
+    asked = {f.name: _json(getattr(draft, f.name)) for f in fields(draft)}
     canonical = json.dumps(["task/v1", asked], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _json(value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return list(value) if isinstance(value, tuple) else value

@@ -57,6 +57,11 @@ class TaskDraft:
     recurrence: Recurrence | None = None
     completed: bool = False
 
+    def normalised(self) -> TaskDraft:
+        """The draft as a task keeps it (title trimmed, tags folded and de-duplicated, the time in
+        UTC, ...), or InvalidTask: two drafts that make the same task normalise equal."""
+        return TaskDraft(**_validated(self.as_changes()))
+
     def as_changes(self) -> TaskChanges:
         return TaskChanges(**{f.name: getattr(self, f.name) for f in fields(self)})
 
@@ -96,22 +101,14 @@ class Task:
 
     @classmethod
     def create(cls, *, id: UUID, owner_id: str, draft: TaskDraft, now: datetime) -> Task:
-        completed = draft.completed
+        draft = draft.normalised()
         return cls(
             id=id,
             owner_id=owner_id,
-            title=normalise_title(draft.title),
-            description=normalise_description(draft.description),
-            priority=_member(Priority, "priority", draft.priority),
-            tags=normalise_tags(draft.tags),
-            due_at=normalise_time("due_at", draft.due_at),
-            recurrence=None
-            if draft.recurrence is None
-            else _member(Recurrence, "recurrence", draft.recurrence),
-            completed=completed,
+            **{f.name: getattr(draft, f.name) for f in fields(draft)},
             created_at=now,
             updated_at=now,
-            completed_at=now if completed else None,
+            completed_at=now if draft.completed else None,
             version=1,
         )
 
@@ -195,7 +192,7 @@ def advance(moment: datetime, recurrence: Recurrence) -> datetime | None:
     return later
 
 
-def _validated(changes: TaskChanges) -> dict[str, object]:
+def _validated(changes: TaskChanges) -> dict[str, Any]:
     normalisers: dict[str, Callable[[Any], object]] = {
         "title": normalise_title,
         "description": normalise_description,
@@ -205,7 +202,7 @@ def _validated(changes: TaskChanges) -> dict[str, object]:
         "recurrence": lambda value: None if value is None else _member(Recurrence, "recurrence", value),
         "completed": bool,
     }
-    wanted: dict[str, object] = {}
+    wanted: dict[str, Any] = {}
     for name, normalise in normalisers.items():
         value = getattr(changes, name)
         if value is not UNSET:

@@ -24,7 +24,7 @@ from application.limits import Rate
 from application.maintenance import PurgeExpired
 from application.ports import RateLimiter
 from tests.conftest import BACKENDS
-from tests.support.builders import a_task, new_owner
+from tests.support.builders import a_task, draft_of, new_owner
 from tests.support.databases import Backend, backend
 from tests.unit.fakes import FakeClock
 
@@ -84,7 +84,7 @@ async def _keep_key(database: Database[Any], owner: str, key: str, expires_at: d
     task = a_task(owner)
     creation = IdempotentCreation(
         key=key,
-        request_hash=request_hash(task),
+        request_hash=request_hash(draft_of(task)),
         task=task,
         created_at=expires_at - timedelta(days=1),
         expires_at=expires_at,

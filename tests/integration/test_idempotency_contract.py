@@ -12,7 +12,7 @@ from application.idempotency import IdempotentCreation, request_hash
 from application.ports import UnitOfWorkFactory
 from domain.errors import OwnershipViolation
 from domain.task import Task, TaskChanges
-from tests.support.builders import T0, a_task, new_owner
+from tests.support.builders import T0, a_task, draft_of, new_owner
 
 TTL = timedelta(hours=1)
 # Long enough for a claim that does not wait to have finished, on any backend.
@@ -21,7 +21,7 @@ SETTLE_SECONDS = 0.3
 
 def a_creation(task: Task, key: str = "key-1", *, at: datetime = T0) -> IdempotentCreation:
     return IdempotentCreation(
-        key=key, request_hash=request_hash(task), task=task, created_at=at, expires_at=at + TTL
+        key=key, request_hash=request_hash(draft_of(task)), task=task, created_at=at, expires_at=at + TTL
     )
 
 

@@ -24,7 +24,7 @@ from application.maintenance import PurgeExpired
 from domain.task import Task
 from entrypoints.http.app import create_app
 from tests.support.app import auth, running, test_settings
-from tests.support.builders import a_task, new_owner
+from tests.support.builders import a_task, draft_of, new_owner
 from tests.support.databases import off_loop
 from tests.unit.fakes import FakeClock
 
@@ -182,7 +182,7 @@ async def test_the_service_serves_its_flows_connected_as_the_ordinary_role(app_r
 def _creation(task: Task, key: str, *, expires_at: datetime | None = None) -> IdempotentCreation:
     return IdempotentCreation(
         key=key,
-        request_hash=request_hash(task),
+        request_hash=request_hash(draft_of(task)),
         task=task,
         created_at=task.created_at,
         expires_at=expires_at or task.created_at + timedelta(hours=1),

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 
 from adapters.sqlmodel.database import Transaction
+from adapters.sqlmodel.mappers import snapshot_to_task, task_to_snapshot
 from adapters.sqlmodel.statements import Statement, upsert_into
 from adapters.sqlmodel.tables import idempotency_keys_table
 from application.idempotency import IdempotentCreation
 from application.ports import IdempotencyKeys
-from domain.task import Priority, Recurrence, Task
 
 _k = idempotency_keys_table.c
 _TAKEN_OVER = ("request_hash", "task_id", "task_snapshot", "created_at", "expires_at")
@@ -64,7 +62,7 @@ def _creation_to_row(owner_id: str, creation: IdempotentCreation) -> dict[str, A
         "key": creation.key,
         "request_hash": creation.request_hash,
         "task_id": creation.task.id,
-        "task_snapshot": _snapshot(creation.task),
+        "task_snapshot": task_to_snapshot(creation.task),
         "created_at": creation.created_at,
         "expires_at": creation.expires_at,
     }
@@ -74,55 +72,7 @@ def _row_to_creation(row: Mapping[Any, Any]) -> IdempotentCreation:
     return IdempotentCreation(
         key=row["key"],
         request_hash=row["request_hash"],
-        task=_from_snapshot(row["user_id"], row["task_snapshot"]),
+        task=snapshot_to_task(row["user_id"], row["task_snapshot"]),
         created_at=row["created_at"],
         expires_at=row["expires_at"],
     )
-
-
-def _snapshot(task: Task) -> dict[str, Any]:
-    """Every field of the task but its owner (the row's own), as JSON values."""
-    return {
-        "id": str(task.id),
-        "title": task.title,
-        "description": task.description,
-        "priority": task.priority.value,
-        "tags": list(task.tags),
-        "due_at": _text(task.due_at),
-        "recurrence": None if task.recurrence is None else task.recurrence.value,
-        "completed": task.completed,
-        "created_at": task.created_at.isoformat(),
-        "updated_at": task.updated_at.isoformat(),
-        "completed_at": _text(task.completed_at),
-        "version": task.version,
-        "successor_id": None if task.successor_id is None else str(task.successor_id),
-    }
-
-
-def _from_snapshot(owner_id: str, snapshot: Mapping[str, Any]) -> Task:
-    """A snapshot taken before tasks had `successor_id` lacks it: such a task had brought none."""
-    recurrence, successor_id = snapshot["recurrence"], snapshot.get("successor_id")
-    return Task(
-        id=UUID(snapshot["id"]),
-        owner_id=owner_id,
-        title=snapshot["title"],
-        description=snapshot["description"],
-        priority=Priority(snapshot["priority"]),
-        tags=tuple(snapshot["tags"]),
-        due_at=_time(snapshot["due_at"]),
-        recurrence=None if recurrence is None else Recurrence(recurrence),
-        completed=snapshot["completed"],
-        created_at=datetime.fromisoformat(snapshot["created_at"]),
-        updated_at=datetime.fromisoformat(snapshot["updated_at"]),
-        completed_at=_time(snapshot["completed_at"]),
-        version=snapshot["version"],
-        successor_id=None if successor_id is None else UUID(successor_id),
-    )
-
-
-def _text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Self, get_type_hints
 from uuid import UUID
 
 from pydantic import (
@@ -16,6 +17,7 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    create_model,
 )
 
 from application.queries import SortField
@@ -99,26 +101,34 @@ class TaskReplace(TaskBase):
     """Body of PUT: every client-settable field; one left out takes its default."""
 
 
-class TaskUpdate(BaseModel):
-    """Body of PATCH: only the fields sent change; `null` clears the nullable ones."""
-
+class _PartialTask(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-    # Defaults of None that are never validated: leaving a field out is allowed, but an
-    # explicit null fails for the fields that cannot be empty.
-    title: Title = Field(default=None)  # type: ignore[assignment]
-    description: Description | None = None
-    priority: Priority = Field(default=None)  # type: ignore[assignment]
-    tags: Tags = Field(default=None)  # type: ignore[arg-type]
-    due_at: Time | None = None
-    recurrence: Recurrence | None = None
-    completed: StrictBool = Field(default=None)  # type: ignore[assignment]
 
     def to_changes(self) -> TaskChanges:
         sent = {name: getattr(self, name) for name in self.model_fields_set}
         if "tags" in sent:
             sent["tags"] = tuple(sent["tags"])
         return TaskChanges(**sent)
+
+
+def _partial(model: type[BaseModel]) -> dict[str, Any]:
+    """`model`'s fields, each of which may be left out. The default (None) is never validated, so
+    leaving out a field that cannot be empty is allowed, but sending null for it fails."""
+    return {
+        name: (Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation, None)
+        for name, field in model.model_fields.items()
+    }
+
+
+if TYPE_CHECKING:
+    TaskUpdate = _PartialTask
+else:
+    TaskUpdate = create_model(
+        "TaskUpdate",
+        __base__=_PartialTask,
+        __doc__="Body of PATCH: only the fields sent change; `null` clears the nullable ones.",
+        **_partial(TaskBase),
+    )
 
 
 SORT_PATTERN = rf"^-?({'|'.join(field.value for field in SortField)})$"
@@ -152,25 +162,26 @@ class TaskListQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=512)
 
 
-class TaskPublic(BaseModel):
-    """A task as clients see it."""
-
-    id: UUID
-    title: str
-    description: str | None
-    completed: bool
-    priority: Priority
-    tags: list[str]
-    due_at: datetime | None
-    recurrence: Recurrence | None
-    created_at: datetime
-    updated_at: datetime
-    completed_at: datetime | None
-    version: int
-
+class _ShownTask(BaseModel):
     @classmethod
-    def of(cls, task: Task) -> TaskPublic:
+    def of(cls, task: Task) -> Self:
         return cls.model_validate(task, from_attributes=True)  # one call into pydantic's core
+
+
+# Every field of the entity is shown but these: the owner is the caller, and the successor is the
+# service's own bookkeeping (completing a recurring task brings its next occurrence once).
+NOT_SHOWN = frozenset({"owner_id", "successor_id"})
+
+if TYPE_CHECKING:
+    TaskPublic = _ShownTask
+else:
+    _hints = get_type_hints(Task)
+    TaskPublic = create_model(
+        "TaskPublic",
+        __base__=_ShownTask,
+        __doc__="A task as clients see it.",
+        **{f.name: (_hints[f.name], ...) for f in fields(Task) if f.name not in NOT_SHOWN},
+    )
 
 
 class TaskPagePublic(BaseModel):
