@@ -48,6 +48,10 @@ class TaskRepository(ABC):
         """The tasks the filter selects, in its sort order, after its position, at most `limit`."""
         return await self._find(self.owner_id, task_filter)
 
+    async def count(self, task_filter: TaskFilter) -> int:
+        """How many tasks the filter selects, whatever its position and limit."""
+        return await self._count(self.owner_id, task_filter)
+
     async def update(self, task: Task, *, expected_version: int) -> bool:
         """Store the task if its stored version is still `expected_version`."""
         self._check_owner(task)
@@ -87,6 +91,9 @@ class TaskRepository(ABC):
 
     @abstractmethod
     async def _find(self, owner_id: str, task_filter: TaskFilter) -> list[Task]: ...
+
+    @abstractmethod
+    async def _count(self, owner_id: str, task_filter: TaskFilter) -> int: ...
 
     @abstractmethod
     async def _update(self, owner_id: str, task: Task, expected_version: int) -> bool: ...

@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         for problem in error.errors():
             name = ".".join(str(part) for part in problem["loc"]).upper()
-            print(f"tasks: {name}: {problem['msg']}", file=sys.stderr)
+            where = f"{name}: " if name else ""  # a rule between settings names them itself
+            print(f"tasks: {where}{problem['msg']}", file=sys.stderr)
         return 2
     except ConfigurationError as error:
         print(f"tasks: {error}", file=sys.stderr)

@@ -74,13 +74,16 @@ def _transaction_policy(settings: Settings) -> TransactionPolicy:
 
 
 def _tokens(settings: Settings) -> SharedSecretTokens | None:
-    """Local accounts' issuer and the shared-secret verifier; None in JWKS-only mode."""
+    """Local accounts' issuer and the shared-secret verifier; None in JWKS-only mode. AUTH_ISSUER
+    and AUTH_AUDIENCE bind these tokens too, so a token signed for another app is refused."""
     if settings.auth_jwt_secret is None:
         return None
     return SharedSecretTokens(
         settings.auth_jwt_secret.get_secret_value(),
         lifetime=timedelta(seconds=settings.auth_token_lifetime_seconds),
         leeway_seconds=settings.auth_leeway_seconds,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
     )
 
 

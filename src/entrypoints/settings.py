@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     http_trusted_proxies: Annotated[list[str], NoDecode] = []
 
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Let browsers send cookies or HTTP authentication with cross-origin requests (fetch's
+    # `credentials: "include"`); only with origins listed one by one, never "*".
+    cors_allow_credentials: bool = False
+    # What the compatibility routes' list answers: a plain array of tasks, `{tasks, total}`
+    # ("object"), or that under `data` ("data"); frontends written to the todo spec differ.
+    compat_list_shape: Literal["array", "object", "data"] = "array"
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -124,6 +130,16 @@ class Settings(BaseSettings):
     def _rate(cls, value: str) -> str:
         Rate.parse(value)  # its ValueError says how to write one
         return value
+
+    @model_validator(mode="after")
+    def _credentials_only_for_listed_origins(self) -> Settings:
+        """Credentials for any origin would let every site a user visits act as that user."""
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError(
+                "CORS_ALLOW_CREDENTIALS cannot be used with CORS_ORIGINS=*: list the allowed origins "
+                "explicitly (e.g. CORS_ORIGINS=https://app.example.com,http://localhost:3000)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _embedded_by_default(self) -> Settings:

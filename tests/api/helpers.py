@@ -52,7 +52,8 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 def assert_invalid(response: httpx.Response, field: str | None = None) -> dict[str, Any]:
-    """A 422 problem listing what was wrong, naming `field` when given."""
+    """A 422 problem listing what was wrong, naming `field` when given; a request the HTTP layer
+    refused names its first error in `detail` too."""
     body = assert_problem(response, 422)
     errors = body["errors"]
     assert errors
@@ -61,6 +62,9 @@ def assert_invalid(response: httpx.Response, field: str | None = None) -> dict[s
         assert isinstance(error["loc"], list)
         assert isinstance(error["msg"], str)
         assert isinstance(error["type"], str)
+    if body["detail"].startswith("The request is not valid"):
+        where = ".".join(str(part) for part in errors[0]["loc"])
+        assert body["detail"].startswith(f"The request is not valid: {where}: "), body["detail"]
     if field is not None:
         assert any(field in error["loc"] for error in errors), errors
     return body

@@ -3,7 +3,9 @@
 The convention the document follows, and these tests read: each operation has a heading
 ``### `METHOD /path` `` spelled exactly as the OpenAPI document spells the path, and its section
 (up to the next heading of level 3 or above) has a table whose rows start with the statuses it
-answers with: ``| 404 | no such task ... |``.
+answers with: ``| 404 | no such task ... |``. A section may serve several operations that answer
+alike (the same route in the compatibility families, or under two methods): a line of its own
+starting ``Also:`` names the others, each in backticks: ``Also: `GET /api/tasks`, `GET /api/...` ``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ OPERATION_HEADING = re.compile(r"^`(GET|PUT|POST|DELETE|PATCH) (/\S*)`$")
 STATUS_ROW = re.compile(r"^\|\s*(\d{3})\s*\|")
 FENCE = re.compile(r"^\s*(```|~~~)")
 LOCAL_LINK = re.compile(r"\]\(#([^)]+)\)")
+ALSO_LINE = re.compile(r"^Also:\s")
+NAMED_OPERATION = re.compile(r"`((?:GET|PUT|POST|DELETE|PATCH) /\S*)`")
 
 
 @dataclass(frozen=True)
@@ -63,15 +67,21 @@ def sections(markdown: str) -> list[Section]:
 
 
 def operation_sections(markdown: str) -> dict[str, Section]:
-    """The sections whose heading names one operation, by "METHOD /path"."""
+    """The sections whose heading names one operation, by "METHOD /path", and by each operation
+    their `Also:` lines name."""
     named = [
-        (f"{match[1]} {match[2]}", section)
+        (name, section)
         for section in sections(markdown)
         if section.level == 3 and (match := OPERATION_HEADING.match(section.title))
+        for name in [f"{match[1]} {match[2]}", *_also(section)]
     ]
     repeated = [name for name, count in Counter(name for name, _ in named).items() if count > 1]
     assert not repeated, f"operations with more than one section in docs/api.md: {repeated}"
     return dict(named)
+
+
+def _also(section: Section) -> list[str]:
+    return [name for line in section.lines if ALSO_LINE.match(line) for name in NAMED_OPERATION.findall(line)]
 
 
 def statuses_in(section: Section) -> set[str]:
@@ -168,3 +178,19 @@ def test_the_section_reader_sees_a_deleted_section_and_a_deleted_status() -> Non
     assert set(found) == {"GET /api/v1/tasks/{task_id}", "DELETE /api/v1/tasks/{task_id}"}
     assert statuses_in(found["GET /api/v1/tasks/{task_id}"]) == {"200", "404"}
     assert statuses_in(found["DELETE /api/v1/tasks/{task_id}"]) == {"204"}
+
+
+def test_a_section_serves_the_operations_its_also_line_names_and_no_others() -> None:
+    document = (
+        "### `PUT /api/{user_id}/tasks/{task_id}`\n\nAlso: `PATCH /api/{user_id}/tasks/{task_id}`, "
+        "`PUT /api/tasks/{task_id}`.\n\nSee also `GET /api/tasks` for the list.\n\n| 200 | changed |\n"
+    )
+
+    found = operation_sections(document)
+
+    assert set(found) == {
+        "PUT /api/{user_id}/tasks/{task_id}",
+        "PATCH /api/{user_id}/tasks/{task_id}",
+        "PUT /api/tasks/{task_id}",
+    }
+    assert statuses_in(found["PUT /api/tasks/{task_id}"]) == {"200"}

@@ -1,11 +1,16 @@
 """Another user's task is indistinguishable from a missing one: 404 on every route, and nothing changes."""
 
+import uuid
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from tests.api.helpers import TASKS, assert_problem, create_task, task_url
+from tests.support.app import auth
+
+UNKNOWN = "01900000-0000-7000-8000-000000000000"
 
 ROUTES_ON_ONE_TASK = [
     pytest.param("GET", "", None, id="get"),
@@ -74,3 +79,39 @@ async def test_another_users_cursor_reveals_none_of_their_tasks(
     response = await client.get(TASKS, params={"limit": 1, "cursor": cursor}, headers=bob)
 
     assert "alice" not in response.text
+
+
+# Every compatibility route on one task, in each family: (method, suffix).
+COMPAT_ROUTES_ON_ONE_TASK = [
+    ("GET", ""),
+    ("PUT", ""),
+    ("PATCH", ""),
+    ("DELETE", ""),
+    *(
+        (method, f"/{action}")
+        for action in ("complete", "toggle", "uncomplete", "incomplete")
+        for method in ("POST", "PATCH")
+    ),
+]
+COMPAT_FAMILIES = ["/api/{user_id}", "/api/users/{user_id}", "/api"]
+
+
+@pytest.mark.parametrize("family", COMPAT_FAMILIES)
+@pytest.mark.parametrize(("method", "suffix"), COMPAT_ROUTES_ON_ONE_TASK, ids=lambda value: value or "item")
+async def test_another_users_task_is_not_found_and_stays_unchanged_on_every_compatibility_route(
+    client: httpx.AsyncClient, family: str, method: str, suffix: str
+) -> None:
+    alice_sub, bob_sub = f"alice-{uuid.uuid4()}", f"bob-{uuid.uuid4()}"
+    alice, bob = auth(alice_sub), {**auth(bob_sub), "If-Match": "*"}
+    task = await create_task(client, alice, title="Alice's secret", tags=["private"], completed=True)
+    before = await client.get(task_url(task["id"]), headers=alice)
+    bobs_tasks = family.format(user_id=quote(bob_sub, safe="")) + "/tasks"
+    body = {"title": "Mine now", "completed": False} if method in ("PUT", "PATCH") and not suffix else None
+
+    response = await client.request(method, f"{bobs_tasks}/{task['id']}{suffix}", json=body, headers=bob)
+    unknown = await client.request(method, f"{bobs_tasks}/{UNKNOWN}{suffix}", json=body, headers=bob)
+
+    assert assert_problem(response, 404) == assert_problem(unknown, 404)
+    assert "Alice" not in response.text
+    assert (await client.get(task_url(task["id"]), headers=alice)).content == before.content
+    assert (await client.get(bobs_tasks, headers=bob)).json() == []

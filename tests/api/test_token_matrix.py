@@ -49,6 +49,10 @@ class BetterAuth:
     def headers(self, subject: str) -> dict[str, str]:
         return bearer(self.token(subject))
 
+    def local_headers(self, subject: str) -> dict[str, str]:
+        """A shared-secret token for this app: AUTH_ISSUER and AUTH_AUDIENCE bind those too."""
+        return auth(subject, issuer=self.base_url, audience=self.base_url)
+
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
@@ -112,6 +116,14 @@ def _hs256_wrong_secret(_: BetterAuth) -> dict[str, str]:
     return bearer(jwt.encode(claims_for("mallory"), OTHER_SECRET, algorithm="HS256"))
 
 
+def _hs256_without_issuer_and_audience(_: BetterAuth) -> dict[str, str]:
+    return auth("mallory")
+
+
+def _hs256_for_another_audience(ba: BetterAuth) -> dict[str, str]:
+    return auth("mallory", issuer=ba.base_url, audience="https://another-app.example")
+
+
 def _expired(ba: BetterAuth) -> dict[str, str]:
     now = datetime.now(UTC)
     return bearer(ba.token(iat=now - timedelta(minutes=20), exp=now - BEYOND_LEEWAY))
@@ -158,6 +170,8 @@ BAD_TOKENS = [
     pytest.param(_hs256_with_public_key(SigningKey.public_raw), id="hs256-signed-with-public-key-raw"),
     pytest.param(_hs256_with_public_key(SigningKey.public_pem), id="hs256-signed-with-public-key-pem"),
     pytest.param(_hs256_wrong_secret, id="hs256-wrong-secret"),
+    pytest.param(_hs256_without_issuer_and_audience, id="hs256-without-iss-and-aud"),
+    pytest.param(_hs256_for_another_audience, id="hs256-wrong-aud"),
     pytest.param(_expired, id="expired"),
     pytest.param(_not_yet_valid, id="nbf-beyond-leeway"),
     pytest.param(_no_subject, id="missing-sub"),
@@ -203,7 +217,7 @@ async def test_the_better_auth_subject_owns_the_task_whichever_verifier_names_it
     subject = f"ba-{uuid.uuid4()}"
     created = await create_task(client, better_auth.headers(subject))
 
-    response = await client.get(task_url(created["id"]), headers=auth(subject))
+    response = await client.get(task_url(created["id"]), headers=better_auth.local_headers(subject))
 
     assert response.status_code == 200
     assert response.json()["id"] == created["id"]
@@ -225,8 +239,10 @@ async def test_users_me_answers_with_what_the_better_auth_claims_say(
     }
 
 
-async def test_a_shared_secret_token_works_on_the_same_app(client: httpx.AsyncClient) -> None:
-    headers = auth(f"local-{uuid.uuid4()}")
+async def test_a_shared_secret_token_works_on_the_same_app(
+    client: httpx.AsyncClient, better_auth: BetterAuth
+) -> None:
+    headers = better_auth.local_headers(f"local-{uuid.uuid4()}")
 
     created = await create_task(client, headers)
     listed = await client.get(TASKS, headers=headers)
@@ -239,7 +255,9 @@ async def test_a_better_auth_users_task_is_not_found_for_a_shared_secret_token_o
 ) -> None:
     created = await create_task(client, better_auth.headers(f"ba-{uuid.uuid4()}"))
 
-    response = await client.get(task_url(created["id"]), headers=auth(f"local-{uuid.uuid4()}"))
+    response = await client.get(
+        task_url(created["id"]), headers=better_auth.local_headers(f"local-{uuid.uuid4()}")
+    )
 
     assert_problem(response, 404)
 

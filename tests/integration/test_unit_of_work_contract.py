@@ -198,3 +198,30 @@ async def test_a_unit_of_work_reads_the_tasks_it_added_before_it_commits(
     assert {task.id for task in listed} == {first.id, second.id}
     async with uow_factory(owner) as uow:
         assert await uow.tasks.get(second.id) == second
+
+
+async def test_a_count_is_of_every_task_the_filter_selects_whatever_its_position_and_limit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    owner, other = new_owner(), new_owner()
+    tasks = [
+        a_task(owner, title="milk", tags=("home",), at=T0),
+        a_task(owner, title="bread", tags=("home",), completed=True, at=T0 + timedelta(minutes=1)),
+        a_task(owner, title="report", tags=("work",), at=T0 + timedelta(minutes=2)),
+        a_task(other, title="their milk", tags=("home",), at=T0),
+    ]
+    for task in tasks:
+        async with uow_factory(task.owner_id) as uow:
+            await uow.tasks.add(task)
+            await uow.commit()
+    after_first = PagePosition(tasks[2].created_at, tasks[2].id)
+
+    async with uow_factory(owner) as uow:
+        counts = [
+            await uow.tasks.count(TaskFilter(limit=1)),
+            await uow.tasks.count(TaskFilter(tags=("home",), limit=1, after=after_first)),
+            await uow.tasks.count(TaskFilter(completed=False, text="milk")),
+            await uow.tasks.count(TaskFilter(completed=True, tags=("work",))),
+        ]
+
+    assert counts == [3, 2, 1, 0]

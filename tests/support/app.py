@@ -36,12 +36,21 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
 test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
-def token_for(sub: str, *, lifetime: timedelta = timedelta(minutes=5)) -> str:
-    return SharedSecretTokens(TEST_SECRET).issue(sub, lifetime=lifetime).access_token
+def token_for(
+    sub: str,
+    *,
+    lifetime: timedelta = timedelta(minutes=5),
+    issuer: str | None = None,
+    audience: str | None = None,
+) -> str:
+    """A shared-secret token as the app issues it; an app with AUTH_ISSUER or AUTH_AUDIENCE set
+    takes only tokens that name them."""
+    tokens = SharedSecretTokens(TEST_SECRET, issuer=issuer, audience=audience)
+    return tokens.issue(sub, lifetime=lifetime).access_token
 
 
-def auth(sub: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_for(sub)}"}
+def auth(sub: str, *, issuer: str | None = None, audience: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(sub, issuer=issuer, audience=audience)}"}
 
 
 @asynccontextmanager

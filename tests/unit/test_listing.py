@@ -8,6 +8,7 @@ import pytest
 
 from application.errors import InvalidCursor
 from application.tasks import CreateTask, ListTasks, ToggleTask
+from domain.errors import InvalidSelection
 from domain.task import Task, TaskDraft
 from tests.unit.fakes import FakeClock
 
@@ -162,3 +163,27 @@ async def test_a_tampered_cursor_is_refused(
 
     with pytest.raises(InvalidCursor):
         await list_tasks("alice", limit=1, cursor=tampered)
+
+
+async def test_an_offset_skips_that_many_tasks_and_the_total_counts_every_one_the_filters_select(
+    create: CreateTask, clock: FakeClock, list_tasks: ListTasks, toggle: ToggleTask
+) -> None:
+    tasks = await create_many(create, clock, 5)
+    await toggle("alice", tasks[0].id)  # done: not among the open ones
+    await create_many(create, clock, 2, owner="bob")
+
+    page = await list_tasks("alice", completed=False, limit=2, offset=1, with_total=True)
+    last = await list_tasks("alice", completed=False, limit=2, offset=3, with_total=True)
+    without = await list_tasks("alice", completed=False, limit=2, offset=1)
+
+    assert [task.id for task in page.items] == [tasks[3].id, tasks[2].id]
+    assert page.total == last.total == 4
+    assert [task.id for task in last.items] == [tasks[1].id]
+    assert last.next_cursor is None
+    assert without.total is None
+
+
+@pytest.mark.parametrize("offset", [-1, 1001])
+async def test_an_offset_below_zero_or_past_the_cap_is_refused(list_tasks: ListTasks, offset: int) -> None:
+    with pytest.raises(InvalidSelection):
+        await list_tasks("alice", offset=offset)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
+from entrypoints import cli
 from entrypoints.settings import Settings
 
 NEON_POOLED = (
@@ -16,7 +19,13 @@ NEON_DIRECT = "postgresql://user:pw@ep-x.eu-central-1.aws.neon.tech/neondb?sslmo
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DATABASE_URL", "DATABASE_URL_DIRECT", "CORS_ORIGINS", "AUTH_JWT_SECRET"):
+    for name in (
+        "DATABASE_URL",
+        "DATABASE_URL_DIRECT",
+        "CORS_ORIGINS",
+        "CORS_ALLOW_CREDENTIALS",
+        "AUTH_JWT_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -36,6 +45,47 @@ def test_no_cors_origins_means_an_empty_list() -> None:
     settings = read_settings()
 
     assert settings.cors_origins == []
+
+
+def test_cors_credentials_are_off_by_default() -> None:
+    assert read_settings().cors_allow_credentials is False
+
+
+def test_cors_credentials_are_allowed_with_listed_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "https://app.example.com")
+    monkeypatch.setenv("CORS_ALLOW_CREDENTIALS", "true")
+
+    assert read_settings().cors_allow_credentials is True
+
+
+@pytest.mark.parametrize("origins", ["*", "https://app.example.com, *"])
+def test_cors_credentials_with_any_origin_are_refused(monkeypatch: pytest.MonkeyPatch, origins: str) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", origins)
+    monkeypatch.setenv("CORS_ALLOW_CREDENTIALS", "true")
+
+    with pytest.raises(ValidationError, match=r"CORS_ALLOW_CREDENTIALS.*list the allowed origins"):
+        read_settings()
+
+
+def test_any_origin_without_credentials_is_still_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "*")
+
+    assert read_settings().cors_origins == ["*"]
+
+
+def test_tasks_refuses_to_run_with_cors_credentials_for_any_origin(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env of the machine's
+    monkeypatch.setenv("CORS_ORIGINS", "*")
+    monkeypatch.setenv("CORS_ALLOW_CREDENTIALS", "true")
+
+    # `tasks serve` reads its settings the same way; `token` returns at once if they load.
+    status = cli.main(["token", "someone"])
+
+    assert status == 2
+    error = capsys.readouterr().err
+    assert "tasks: Value error, CORS_ALLOW_CREDENTIALS cannot be used with CORS_ORIGINS=*" in error
 
 
 def test_a_neon_url_is_accepted_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:

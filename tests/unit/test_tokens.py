@@ -1,4 +1,5 @@
-"""Shared-secret tokens: HS256 only, `exp` and `sub` required, anything else is an InvalidToken."""
+"""Shared-secret tokens: HS256 only, `exp` and `sub` required (`iss` and `aud` when configured),
+anything else is an InvalidToken."""
 
 from __future__ import annotations
 
@@ -126,6 +127,102 @@ async def test_a_malformed_token_is_refused(tokens: SharedSecretTokens, token: s
         await tokens.verify(token)
 
 
+# --- `iss` and `aud`: checked only when configured (AUTH_ISSUER, AUTH_AUDIENCE) ---
+
+ISSUER = "https://auth.example.com"
+AUDIENCE = "https://tasks.example.com"
+
+
+@pytest.fixture
+def bound() -> SharedSecretTokens:
+    return SharedSecretTokens(SECRET, issuer=ISSUER, audience=AUDIENCE)
+
+
+def signed(**claims: object) -> str:
+    return jwt.encode({"sub": "alice", "exp": YEAR_2100, **claims}, SECRET, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"aud": "https://any-app.example"}, id="aud"),
+        pytest.param({"aud": ["one", "two"]}, id="aud-list"),
+        pytest.param({"iss": "https://anyone.example"}, id="iss"),
+    ],
+)
+async def test_without_an_issuer_and_audience_a_token_naming_any_is_accepted(
+    tokens: SharedSecretTokens, claims: dict[str, object]
+) -> None:
+    assert (await tokens.verify(signed(**claims))).subject == "alice"
+
+
+def test_a_token_issued_with_an_issuer_and_audience_carries_them(bound: SharedSecretTokens) -> None:
+    token = bound.issue("alice", lifetime=timedelta(minutes=5)).access_token
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+
+    assert (claims["iss"], claims["aud"]) == (ISSUER, AUDIENCE)
+
+
+def test_a_token_issued_without_them_names_neither(tokens: SharedSecretTokens) -> None:
+    token = tokens.issue("alice", lifetime=timedelta(minutes=5)).access_token
+
+    assert {"iss", "aud"}.isdisjoint(jwt.decode(token, options={"verify_signature": False}))
+
+
+async def test_a_token_issued_with_an_issuer_and_audience_verifies(bound: SharedSecretTokens) -> None:
+    token = bound.issue("alice", lifetime=timedelta(minutes=5)).access_token
+
+    assert (await bound.verify(token)).subject == "alice"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"iss": ISSUER, "aud": AUDIENCE}, id="both"),
+        pytest.param({"iss": ISSUER, "aud": ["https://other.example", AUDIENCE]}, id="aud-list-with-ours"),
+    ],
+)
+async def test_a_client_token_naming_the_issuer_and_audience_is_accepted(
+    bound: SharedSecretTokens, claims: dict[str, object]
+) -> None:
+    assert (await bound.verify(signed(**claims))).subject == "alice"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({}, id="neither"),
+        pytest.param({"aud": AUDIENCE}, id="no-iss"),
+        pytest.param({"iss": ISSUER}, id="no-aud"),
+        pytest.param({"iss": "https://impostor.example", "aud": AUDIENCE}, id="other-iss"),
+        pytest.param({"iss": ISSUER, "aud": "https://other.example"}, id="other-aud"),
+        pytest.param({"iss": ISSUER, "aud": ["https://other.example"]}, id="aud-list-without-ours"),
+    ],
+)
+async def test_with_an_issuer_and_audience_a_token_must_name_both(
+    bound: SharedSecretTokens, claims: dict[str, object]
+) -> None:
+    with pytest.raises(InvalidToken):
+        await bound.verify(signed(**claims))
+
+
+async def test_an_issuer_alone_requires_iss_and_leaves_aud_unchecked() -> None:
+    tokens = SharedSecretTokens(SECRET, issuer=ISSUER)
+
+    assert (await tokens.verify(signed(iss=ISSUER, aud="https://any-app.example"))).subject == "alice"
+    with pytest.raises(InvalidToken):
+        await tokens.verify(signed(aud="https://any-app.example"))
+
+
+async def test_an_audience_alone_requires_aud_and_leaves_iss_unchecked() -> None:
+    tokens = SharedSecretTokens(SECRET, audience=AUDIENCE)
+
+    assert (await tokens.verify(signed(iss="https://anyone.example", aud=AUDIENCE))).subject == "alice"
+    with pytest.raises(InvalidToken):
+        await tokens.verify(signed(iss="https://anyone.example"))
+
+
 # --- Tokens verified lately are remembered until they expire ---
 
 
@@ -188,3 +285,15 @@ async def test_only_the_latest_tokens_are_remembered(decodes: list[str]) -> None
         await tokens.verify(token)
 
     assert decodes == [first, second, third, first]
+
+
+async def test_a_token_for_another_audience_is_never_remembered(
+    bound: SharedSecretTokens, decodes: list[str]
+) -> None:
+    token = signed(iss=ISSUER, aud="https://other.example")
+
+    for _ in range(2):
+        with pytest.raises(InvalidToken):
+            await bound.verify(token)
+
+    assert decodes == [token, token]

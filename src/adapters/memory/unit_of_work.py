@@ -41,6 +41,10 @@ class InMemoryTaskRepository(TaskRepository):
         task = self._visible().get(task_id)
         return copy.copy(task) if task is not None and task.owner_id == owner_id else None
 
+    async def _count(self, owner_id: str, task_filter: TaskFilter) -> int:
+        visible = self._visible().values()
+        return sum(1 for task in visible if task.owner_id == owner_id and _selects(task_filter, task))
+
     async def _find(self, owner_id: str, task_filter: TaskFilter) -> list[Task]:
         mine = [
             task

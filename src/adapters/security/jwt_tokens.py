@@ -23,7 +23,12 @@ class SharedSecretTokens:
     verified lately are remembered, each with the time it stops being valid (its `exp`, plus the
     leeway): until then the same token is the same principal, as decoding it again would find
     (a valid token's `nbf` and `iat` only become truer with time). Any other string, a tampered
-    one included, is decoded in full. The secret is fixed for the process's life.
+    one included, is decoded in full. The secret, issuer and audience are fixed for the process's
+    life, so a remembered verdict never goes stale.
+
+    With an `issuer` or `audience` configured, a token must name them (`iss` equal, `aud`
+    containing it), and the tokens issued here carry them. Without, whatever `iss` or `aud` a
+    client's token carries is not checked: PyJWT would refuse any `aud` when it expects none.
     """
 
     def __init__(
@@ -32,12 +37,17 @@ class SharedSecretTokens:
         *,
         lifetime: timedelta = timedelta(hours=1),
         leeway_seconds: float = 30.0,
+        issuer: str | None = None,
+        audience: str | None = None,
         remembered: int = 1024,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"AUTH_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
         self._secret = secret
+        self._issuer = issuer
+        self._audience = audience
+        self._required = ["exp", "sub"] + ["iss"] * (issuer is not None) + ["aud"] * (audience is not None)
         self._lifetime = lifetime
         self._leeway = leeway_seconds
         self._clock = clock
@@ -49,7 +59,11 @@ class SharedSecretTokens:
     ) -> IssuedToken:
         lifetime = lifetime or self._lifetime
         issued_at = now or datetime.now(UTC)
-        claims = {"sub": subject, "iat": issued_at, "exp": issued_at + lifetime}
+        claims: dict[str, object] = {"sub": subject, "iat": issued_at, "exp": issued_at + lifetime}
+        if self._issuer is not None:
+            claims["iss"] = self._issuer
+        if self._audience is not None:
+            claims["aud"] = self._audience
         token = jwt.encode(claims, self._secret, algorithm=HMAC_ALGORITHMS[0])
         return IssuedToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
@@ -65,7 +79,9 @@ class SharedSecretTokens:
                 token,
                 self._secret,
                 algorithms=list(HMAC_ALGORITHMS),
-                options={"require": ["exp", "sub"]},
+                issuer=self._issuer,
+                audience=self._audience,
+                options={"require": self._required, "verify_aud": self._audience is not None},
                 leeway=self._leeway,
             )
         except jwt.ExpiredSignatureError as error:

@@ -105,6 +105,13 @@ class SqlTaskRepository(TaskRepository):
         rows = await self._transaction.fetch(_listing(task_filter), _listing_values(owner_id, task_filter))
         return [row_to_task(row) for row in rows]
 
+    async def _count(self, owner_id: str, task_filter: TaskFilter) -> int:
+        row = await self._transaction.fetch_one(
+            _counting(task_filter), _listing_values(owner_id, task_filter)
+        )
+        assert row is not None  # an aggregate without GROUP BY always gives one row
+        return int(row["count"])
+
     async def _update(self, owner_id: str, task: Task, expected_version: int) -> bool:
         values = {f"new_{name}": value for name, value in task_to_row(task).items()}
         values.update(owner=owner_id, task_id=task.id, expected_version=expected_version)
@@ -147,8 +154,17 @@ _LISTINGS: dict[tuple[Any, ...], Statement] = {}
 
 
 def _listing(wanted: TaskFilter) -> Statement:
+    shape = _listing_shape(wanted)
+    statement = _LISTINGS.get(shape)
+    if statement is None:
+        statement = _LISTINGS[shape] = Statement(lambda dialect: _listing_statement(wanted, dialect))
+    return statement
+
+
+def _listing_shape(wanted: TaskFilter) -> tuple[Any, ...]:
+    """What decides a listing's SQL: which conditions (the first seven), the sort, any position."""
     after = wanted.after
-    shape = (
+    return (
         wanted.completed is not None,
         wanted.priority is not None,
         len(wanted.tags),
@@ -160,9 +176,23 @@ def _listing(wanted: TaskFilter) -> Statement:
         wanted.sort.descending,
         None if after is None else after.value is None,
     )
-    statement = _LISTINGS.get(shape)
+
+
+_COUNTINGS: dict[tuple[Any, ...], Statement] = {}
+
+
+def _counting(wanted: TaskFilter) -> Statement:
+    """How many rows the filter's conditions select (no sort, position or limit)."""
+    shape = _listing_shape(wanted)[:7]  # the conditions' part of the shape
+    statement = _COUNTINGS.get(shape)
     if statement is None:
-        statement = _LISTINGS[shape] = Statement(lambda dialect: _listing_statement(wanted, dialect))
+        statement = _COUNTINGS[shape] = Statement(
+            lambda dialect: (
+                select(func.count().label("count"))
+                .select_from(tasks_table)
+                .where(_t.user_id == bindparam("owner"), *_conditions(wanted, dialect))
+            )
+        )
     return statement
 
 

@@ -16,6 +16,12 @@ from domain.task import Priority, Task, fold, normalise_tags
 class TaskPage:
     items: list[Task]
     next_cursor: str | None
+    total: int | None = None  # how many the filters select, when asked for
+
+
+# How far `offset` may skip: each skipped task is still read, so it is no way to walk a long list
+# (the cursor is).
+MAX_OFFSET = 1000
 
 
 class ListTasks:
@@ -38,9 +44,15 @@ class ListTasks:
         sort: Sort | None = None,
         limit: int = 20,
         cursor: str | None = None,
+        offset: int = 0,
+        with_total: bool = False,
     ) -> TaskPage:
+        """`offset` skips that many tasks first (at most MAX_OFFSET); `with_total` also counts
+        every task the filters select."""
         if limit < 1:
             raise ValueError("a page holds at least one task")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise InvalidSelection("offset", f"must be from 0 to {MAX_OFFSET}")
         sort = sort or Sort()
         # The same instant however it was written: stored times are UTC, and SQLite compares clock
         # readings, not instants.
@@ -76,17 +88,19 @@ class ListTasks:
             overdue=overdue,
             now=self._clock.now() if overdue is not None else None,
             sort=sort,
-            limit=limit + 1,  # one row past the page tells whether another page follows, without a COUNT
+            # One row past the page tells whether another page follows, without a COUNT.
+            limit=offset + limit + 1,
             after=after,
         )
         async with self._uow(owner_id) as uow:
             rows = await uow.tasks.find(wanted)
+            total = await uow.tasks.count(wanted) if with_total else None
+        rows = rows[offset:]
         items = rows[:limit]
         if len(rows) <= limit:
-            return TaskPage(items=items, next_cursor=None)
-        return TaskPage(
-            items=items, next_cursor=self._cursors.encode(PagePosition.after(items[-1], sort), query)
-        )
+            return TaskPage(items=items, next_cursor=None, total=total)
+        next_cursor = self._cursors.encode(PagePosition.after(items[-1], sort), query)
+        return TaskPage(items=items, next_cursor=next_cursor, total=total)
 
 
 def _in_utc(field: str, moment: datetime | None) -> datetime | None:

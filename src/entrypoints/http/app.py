@@ -20,6 +20,7 @@ from entrypoints.embedded import prepare
 from entrypoints.housekeeping import purge_periodically
 from entrypoints.http import accounts, compat, health, tags, tasks
 from entrypoints.http.auth import document_security
+from entrypoints.http.compat.shapes import ListShape
 from entrypoints.http.dependencies import check_provided, providers_by_type
 from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
@@ -64,9 +65,11 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by install_docs, from local assets
         redoc_url=None,
+        redirect_slashes=False,  # a trailing slash is taken off instead (RequestContextMiddleware)
     )
     app.state.container = container
     app.state.providers = providers_by_type(container)
+    app.state.compat_list_shape = ListShape(settings.compat_list_shape)
     install_error_handlers(app)
     install_docs(app)
     # Local accounts need a secret to sign with.
@@ -74,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
     # The busiest routes first: each request is matched against the routes in order. Compat after
     # v1 (/api/v1/tasks is no user "v1"). tasks.py orders its own fixed paths before /{task_id}.
     routers = [tasks.router, tags.router, *local_accounts, accounts.me]
-    for router in [*routers, compat.router, health.router]:
+    for router in [*routers, *compat.routers, health.router]:
         _serve(app, router)
     check_provided(app.routes, app.state.providers)
     app.add_middleware(
@@ -90,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
+            allow_credentials=settings.cors_allow_credentials,  # never with "*" (settings.py)
             allow_methods=["*"],
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID"],

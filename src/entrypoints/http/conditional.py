@@ -1,6 +1,7 @@
 """ETags and If-Match for task answers, shared by the v1 and the compatibility routes."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
@@ -62,8 +63,14 @@ async def _named_task(task_id: TaskId, owner: Owner, if_match: IfMatch = "*") ->
 Named = Annotated[NamedTask, Depends(_named_task)]
 
 
-def answer(task: Task, *, status_code: int = 200, location: str | None = None) -> Response:
-    """The task's public shape with its ETag (and where it lives, for a creation).
+def answer(
+    task: Task,
+    *,
+    status_code: int = 200,
+    location: str | None = None,
+    shown: Callable[[Task], BaseModel] = TaskPublic.of,
+) -> Response:
+    """The task's public shape (`shown`) with its ETag (and where it lives, for a creation).
 
     The route's response_model still documents the shape; answering a Response spares FastAPI
     validating the model it was just given once more before serialising it.
@@ -71,7 +78,7 @@ def answer(task: Task, *, status_code: int = 200, location: str | None = None) -
     headers = {"ETag": etag(task)}
     if location is not None:
         headers["Location"] = location
-    return json_answer(TaskPublic.of(task), status_code=status_code, headers=headers)
+    return json_answer(shown(task), status_code=status_code, headers=headers)
 
 
 def json_answer(

@@ -30,7 +30,7 @@ from domain.errors import (
     TasksNotFound,
     VersionMismatch,
 )
-from entrypoints.http.problems import MAX_LISTED_ERRORS, ProblemResponse, problem
+from entrypoints.http.problems import MAX_LISTED_ERRORS, ProblemResponse, invalid_request_detail, problem
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -113,7 +113,7 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> P
         return unreadable
     errors = error.errors()
     listed = _field_errors(errors[:MAX_LISTED_ERRORS])
-    detail = "The request is not valid."
+    detail = invalid_request_detail(listed)
     if len(errors) > len(listed):
         return problem(422, detail, errors=listed, errors_not_listed=len(errors) - len(listed))
     return problem(422, detail, errors=listed)

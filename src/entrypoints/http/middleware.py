@@ -26,7 +26,9 @@ class BodyTooLarge(HTTPException):
 
 class RequestContextMiddleware:
     """Tags each request with an id, logs it, bounds its body, and turns an unhandled error into a
-    500 problem.
+    500 problem. A path ending in a slash (other than `/`) is routed as the same path without it:
+    the app redirects no slashes, since a redirect built here names `http://` behind a TLS proxy,
+    and a browser that follows one with a POST or a preflight loses the request.
 
     A body over `max_body_bytes` is a 413 problem: at once when its Content-Length says so (nothing
     of it is read), else as soon as the bytes read pass the limit (a body sent in chunks). Starlette
@@ -42,8 +44,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         method = scope["method"]
-        if method == "HEAD":  # GET without the body (RFC 9110), for every GET route
-            scope = {**scope, "method": "GET"}
+        path = scope["path"]
+        scope = _as_routed(scope)
         incoming_id, length, header_bytes = _read_headers(scope)
         rid = incoming_id or _new_id()
         rid_header = (b"x-request-id", rid.encode("latin-1"))
@@ -81,14 +83,13 @@ class RequestContextMiddleware:
             else:
                 await self.app(scope, receive_within_limit, send_with_id)
         except Exception:
-            log.exception("unhandled error in %s %s", method, scope["path"])
+            log.exception("unhandled error in %s %s", method, path)
             if response_started:
                 raise  # nothing more can be said on this response; the server closes it
             response = problem(500, f"An unexpected error occurred; quote request id {rid}.")
             await response(scope, receive, send_with_id)
         finally:
             elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-            path = scope["path"]
             fields = {"method": method, "path": path, "status": status, "duration_ms": elapsed_ms}
             log.info("%s %s %d %.1fms", method, path, status, elapsed_ms, extra=fields)
             request_id.reset(token)
@@ -102,6 +103,22 @@ class RequestContextMiddleware:
         if length is not None and length > self.max_body_bytes:
             return problem(413, BodyTooLarge(self.max_body_bytes).detail)
         return None
+
+
+def _as_routed(scope: Scope) -> Scope:
+    """HEAD as GET (served without the body, RFC 9110), for every GET route; a path ending in a
+    slash, other than `/`, as the same path without it (and `raw_path` too, when the server gives
+    one, so whatever reads either sees the path routed). The scope itself when neither applies."""
+    changes: dict[str, object] = {}
+    if scope["method"] == "HEAD":
+        changes["method"] = "GET"
+    path = scope["path"]
+    if len(path) > 1 and path[-1] == "/":
+        changes["path"] = path[:-1]
+        raw_path = scope.get("raw_path")
+        if isinstance(raw_path, bytes) and len(raw_path) > 1 and raw_path.endswith(b"/"):
+            changes["raw_path"] = raw_path[:-1]
+    return {**scope, **changes} if changes else scope
 
 
 def _new_id() -> str:

@@ -57,6 +57,16 @@ def problem(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
+def invalid_request_detail(errors: list[dict[str, Any]]) -> str:
+    """A 422's `detail`, naming the first listed problem, where and what: many clients show only
+    `detail` (a toast, a form's banner), and "not valid" alone leaves the user guessing."""
+    if not errors:
+        return "The request is not valid."
+    where = ".".join(str(part) for part in errors[0]["loc"])
+    what = str(errors[0]["msg"]).rstrip(".")
+    return f"The request is not valid: {where}: {what}." if where else f"The request is not valid: {what}."
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries declaring that these statuses answer with a problem document."""
     return {

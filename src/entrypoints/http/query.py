@@ -14,10 +14,10 @@ from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import AliasChoices, BaseModel, ValidationError
 from starlette.types import Receive, Scope, Send
 
-from entrypoints.http.problems import problem
+from entrypoints.http.problems import invalid_request_detail, problem
 
 M = TypeVar("M", bound=BaseModel)
 QueryReader = Callable[[Request], Awaitable[Any]]
@@ -29,7 +29,12 @@ def query_model(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     """A dependency that reads the request's query string as `model`: a field whose type is a list
     takes every value of its parameter, any other field the last one, as FastAPI reads them.
     Invalid parameters are the 422 FastAPI gives, located at ("query", <name>)."""
-    repeatable = {name for name, field in model.model_fields.items() if _is_list(field.annotation)}
+    repeatable = {
+        spelling
+        for name, field in model.model_fields.items()
+        if _is_list(field.annotation)
+        for spelling in _spellings(name, field.validation_alias)
+    }
 
     async def read(request: Request) -> M:
         parameters = request.query_params
@@ -89,7 +94,7 @@ def refusing_unknown_parameters(route: APIRoute) -> None:
                     if count > 1 and name in once
                 ]
             if errors:
-                await problem(422, "The request is not valid.", errors=errors)(scope, receive, send)
+                await problem(422, invalid_request_detail(errors), errors=errors)(scope, receive, send)
                 return
         await run(scope, receive, send)
 
@@ -143,6 +148,13 @@ def _referred(parameters: list[dict[str, Any]], components: dict[str, Any]) -> s
         elif isinstance(item, list):
             pending.extend(item)
     return found
+
+
+def _spellings(name: str, alias: object) -> list[str]:
+    """The parameter names a field is read from: its name, or its alias or alias choices."""
+    if isinstance(alias, AliasChoices):
+        return [choice for choice in alias.choices if isinstance(choice, str)]
+    return [alias] if isinstance(alias, str) else [name]
 
 
 def _is_list(annotation: Any) -> bool:

@@ -19,6 +19,7 @@ from pydantic import (
     StringConstraints,
     create_model,
 )
+from pydantic.fields import FieldInfo
 
 from application.queries import SortField
 from application.summaries import TagCount, TaskStats
@@ -101,7 +102,7 @@ class TaskReplace(TaskBase):
     """Body of PUT: every client-settable field; one left out takes its default."""
 
 
-class _PartialTask(BaseModel):
+class PartialTask(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     def to_changes(self) -> TaskChanges:
@@ -111,23 +112,24 @@ class _PartialTask(BaseModel):
         return TaskChanges(**sent)
 
 
-def _partial(model: type[BaseModel]) -> dict[str, Any]:
-    """`model`'s fields, each of which may be left out. The default (None) is never validated, so
-    leaving out a field that cannot be empty is allowed, but sending null for it fails."""
+def partial(model: type[BaseModel]) -> dict[str, Any]:
+    """`model`'s fields, each of which may be left out (for `create_model`). The default (None) is
+    never validated, so leaving out a field that cannot be empty is allowed, but sending null for
+    it fails; constraints and aliases stay as they were."""
     return {
-        name: (Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation, None)
+        name: (field.annotation, FieldInfo.merge_field_infos(field, default=None))
         for name, field in model.model_fields.items()
     }
 
 
 if TYPE_CHECKING:
-    TaskUpdate = _PartialTask
+    TaskUpdate = PartialTask
 else:
     TaskUpdate = create_model(
         "TaskUpdate",
-        __base__=_PartialTask,
+        __base__=PartialTask,
         __doc__="Body of PATCH: only the fields sent change; `null` clears the nullable ones.",
-        **_partial(TaskBase),
+        **partial(TaskBase),
     )
 
 
