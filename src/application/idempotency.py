@@ -33,12 +33,13 @@ class IdempotentCreation:
 
 
 def request_hash(draft: TaskDraft) -> str:
-    """SHA-256 of what the client asked for: the draft as the domain normalised it.
+    """SHA-256 of what the client asked for: the draft as the domain normalises it.
 
     Two bodies that would make the same task (keys in another order, a default spelled out,
     a tag in another case, a time in another offset) are the same request; any other body is not.
     """
-    asked = {f.name: _json(getattr(draft, f.name)) for f in fields(draft)}
+    normalised = draft.normalised()
+    asked = {f.name: _json(getattr(normalised, f.name)) for f in fields(normalised)}
     canonical = json.dumps(["task/v1", asked], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -144,6 +144,7 @@ class AbstractUnitOfWork(ABC):
 class UnitOfWork(AbstractUnitOfWork):
     """One transaction for one owner, whose repositories reach only that owner's rows."""
 
+    owner_id: str
     tasks: TaskRepository
     idempotency_keys: IdempotencyKeys
 

@@ -79,6 +79,7 @@ class TaskFilter:
     sort: Sort = Sort()
     after: PagePosition | None = None
     limit: int = 20
+    offset: int = 0  # how many of the selected tasks, past the position, to skip first
 
     def __post_init__(self) -> None:
         if self.overdue is not None and self.now is None:

@@ -60,7 +60,7 @@ class TaskDraft:
     def normalised(self) -> TaskDraft:
         """The draft as a task keeps it (title trimmed, tags folded and de-duplicated, the time in
         UTC, ...), or InvalidTask: two drafts that make the same task normalise equal."""
-        return TaskDraft(**_validated(self.as_changes()))
+        return TaskDraft(**{name: normalise(getattr(self, name)) for name, normalise in _NORMALISERS.items()})
 
     def as_changes(self) -> TaskChanges:
         return TaskChanges(**{f.name: getattr(self, f.name) for f in fields(self)})
@@ -105,7 +105,7 @@ class Task:
         return cls(
             id=id,
             owner_id=owner_id,
-            **{f.name: getattr(draft, f.name) for f in fields(draft)},
+            **{name: getattr(draft, name) for name in _NORMALISERS},
             created_at=now,
             updated_at=now,
             completed_at=now if draft.completed else None,
@@ -193,17 +193,8 @@ def advance(moment: datetime, recurrence: Recurrence) -> datetime | None:
 
 
 def _validated(changes: TaskChanges) -> dict[str, Any]:
-    normalisers: dict[str, Callable[[Any], object]] = {
-        "title": normalise_title,
-        "description": normalise_description,
-        "priority": lambda value: _member(Priority, "priority", value),
-        "tags": normalise_tags,
-        "due_at": lambda value: normalise_time("due_at", value),
-        "recurrence": lambda value: None if value is None else _member(Recurrence, "recurrence", value),
-        "completed": bool,
-    }
     wanted: dict[str, Any] = {}
-    for name, normalise in normalisers.items():
+    for name, normalise in _NORMALISERS.items():
         value = getattr(changes, name)
         if value is not UNSET:
             wanted[name] = normalise(value)
@@ -265,3 +256,20 @@ def normalise_time(field: str, value: datetime | None) -> datetime | None:
         return value.astimezone(UTC)
     except OverflowError:
         raise InvalidTask(field, "is out of the representable range in UTC") from None
+
+
+# How each field a client sets is made into what a task keeps: the one table TaskDraft.normalised
+# (so Task.create) and Task.apply use. Each field of TaskDraft (and of TaskChanges) has its entry.
+_NORMALISERS: dict[str, Callable[[Any], Any]] = {
+    "title": normalise_title,
+    "description": normalise_description,
+    "priority": lambda value: _member(Priority, "priority", value),
+    "tags": normalise_tags,
+    "due_at": lambda value: normalise_time("due_at", value),
+    "recurrence": lambda value: None if value is None else _member(Recurrence, "recurrence", value),
+    "completed": bool,
+}
+if set(_NORMALISERS) != {f.name for f in fields(TaskDraft)} or set(_NORMALISERS) != {
+    f.name for f in fields(TaskChanges)
+}:
+    raise TypeError("each field a client sets needs its normaliser in _NORMALISERS")

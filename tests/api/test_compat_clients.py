@@ -486,3 +486,33 @@ async def test_every_spelling_of_the_due_time_sets_it(
     task = await made(client, caller, **{spelling: "2026-03-05T09:30:00Z"})
 
     assert task["due_at"] == task["due_date"] == "2026-03-05T09:30:00Z"
+
+
+async def test_what_a_filter_form_sends_when_nothing_is_picked_filters_nothing(
+    client: httpx.AsyncClient, four: Caller
+) -> None:
+    blank = {
+        "status": "",
+        "search": "",
+        "q": " ",
+        "priority": "all",
+        "sort_by": "",
+        "order": "",
+        "completed": "",
+    }
+
+    assert await listed(client, four, **blank) == await listed(client, four)
+    assert await listed(client, four, priority="ANY", status="all") == ["c", "d", "a", "b"]
+
+
+async def test_complete_refuses_a_state_that_is_not_a_boolean(
+    client: httpx.AsyncClient, caller: Caller
+) -> None:
+    task = await made(client, caller)
+
+    response = await client.patch(
+        caller.task(task["id"], "/complete"), json={"completed": "yes"}, headers=caller.headers
+    )
+
+    assert_invalid(response, "completed")
+    assert (await client.get(caller.task(task["id"]), headers=caller.headers)).json() == task

@@ -81,3 +81,17 @@ async def test_an_unknown_query_parameter_is_named_in_the_detail(
     body = assert_problem(response, 422)
     assert body["detail"] == "The request is not valid: query.colour: is not a parameter of this route."
     assert body["errors"][0]["loc"] == ["query", "colour"]
+
+
+async def test_a_parameter_name_of_the_clients_own_is_not_repeated_in_the_detail(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    """A client may show `detail` as it is; a name that is markup stays in `errors` only."""
+    name = "<img src=x onerror=alert(1)>"
+
+    response = await client.get("/api/v1/tasks", params={name: "1"}, headers=alice)
+
+    body = assert_problem(response, 422)
+    assert "<img" not in body["detail"]
+    assert body["detail"].startswith("The request is not valid: ")
+    assert any(name in error["loc"] for error in body["errors"])

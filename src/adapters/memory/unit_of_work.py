@@ -54,7 +54,8 @@ class InMemoryTaskRepository(TaskRepository):
         ordered = _in_order(mine, task_filter.sort)
         if task_filter.after is not None:
             ordered = [task for task in ordered if _is_after(task, task_filter.after, task_filter.sort)]
-        return [copy.copy(task) for task in ordered[: task_filter.limit]]
+        skipped = task_filter.offset
+        return [copy.copy(task) for task in ordered[skipped : skipped + task_filter.limit]]
 
     async def _update(self, owner_id: str, task: Task, expected_version: int) -> bool:
         current = self._visible().get(task.id)
@@ -106,6 +107,7 @@ class InMemoryTaskRepository(TaskRepository):
 
 class InMemoryUnitOfWork(UnitOfWork):
     def __init__(self, owner_id: str, store: InMemoryStore) -> None:
+        self.owner_id = owner_id
         self._store = store
         self.tasks = self._repository = InMemoryTaskRepository(owner_id, store)
         self.idempotency_keys = self._keys = InMemoryIdempotencyKeys(owner_id, store.idempotency)

@@ -81,14 +81,17 @@ _READ_BACK: dict[str, Callable[[Any], Any]] = {
 
 
 def task_to_snapshot(task: Task) -> dict[str, Any]:
+    """The priority stays named, as the snapshots of earlier releases have it, so that a release
+    before this one can still read a snapshot this one wrote (a rollback within a key's life)."""
     row = task_to_row(task)
-    return {column: _json(row[column]) for column in _SNAPSHOT}
+    snapshot = {column: _json(row[column]) for column in _SNAPSHOT}
+    snapshot["priority"] = task.priority.value
+    return snapshot
 
 
 def snapshot_to_task(owner_id: str, snapshot: Mapping[str, Any]) -> Task:
     """A snapshot taken before tasks had a column lacks it: its default (None) is what such a task
-    had. One taken before the snapshot was the row (December 2026) names the priority; keys live
-    a day (IDEMPOTENCY_KEY_TTL_HOURS), so such snapshots are gone a day after the upgrade."""
+    had. The priority is named (task_to_snapshot), and a rank is read too."""
     row: dict[str, Any] = {"user_id": owner_id}
     for column in _SNAPSHOT:
         value = snapshot.get(column)

@@ -175,6 +175,7 @@ def _listing_shape(wanted: TaskFilter) -> tuple[Any, ...]:
         wanted.sort.field,
         wanted.sort.descending,
         None if after is None else after.value is None,
+        wanted.offset > 0,
     )
 
 
@@ -206,7 +207,8 @@ def _listing_statement(wanted: TaskFilter, dialect: Dialect) -> Select[Any]:
     order: list[ColumnElement[Any]] = [_directed(column, descending), _directed(_t.id, descending)]
     if column.nullable:
         order.insert(0, column.is_(None))
-    return statement.order_by(*order).limit(bindparam("limit"))
+    statement = statement.order_by(*order).limit(bindparam("limit"))
+    return statement.offset(bindparam("offset")) if wanted.offset else statement
 
 
 def _conditions(wanted: TaskFilter, dialect: Dialect) -> list[ColumnElement[bool]]:
@@ -248,6 +250,7 @@ def _listing_values(owner_id: str, wanted: TaskFilter) -> dict[str, Any]:
         "due_after": None if wanted.due_after is None else wanted.due_after.astimezone(UTC),
         "now": wanted.now,
         "limit": wanted.limit,
+        "offset": wanted.offset,
     }
     values.update({f"tag_{n}": tag for n, tag in enumerate(wanted.tags)})
     if wanted.after is not None:

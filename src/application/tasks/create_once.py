@@ -19,7 +19,7 @@ class CreateTaskOnce(TaskWriter):
     async def __call__(self, owner_id: str, draft: TaskDraft, key: str) -> Task:
         """The task this key made: made now when the key is new (or expired), else the one made
         the first time, as it was then. The same key with another request is refused."""
-        now, draft = self._clock.now(), draft.normalised()
+        now = self._clock.now()
         task = Task.create(id=self._ids.new_id(), owner_id=owner_id, draft=draft, now=now)
         creation = IdempotentCreation(
             key=key, request_hash=request_hash(draft), task=task, created_at=now, expires_at=now + self._ttl

@@ -19,8 +19,8 @@ class TaskPage:
     total: int | None = None  # how many the filters select, when asked for
 
 
-# How far `offset` may skip: each skipped task is still read, so it is no way to walk a long list
-# (the cursor is).
+# How far `offset` may skip: the database still reads each skipped task, so it is no way to walk a
+# long list (the cursor is).
 MAX_OFFSET = 1000
 
 
@@ -89,13 +89,13 @@ class ListTasks:
             now=self._clock.now() if overdue is not None else None,
             sort=sort,
             # One row past the page tells whether another page follows, without a COUNT.
-            limit=offset + limit + 1,
+            limit=limit + 1,
+            offset=offset,
             after=after,
         )
         async with self._uow(owner_id) as uow:
             rows = await uow.tasks.find(wanted)
             total = await uow.tasks.count(wanted) if with_total else None
-        rows = rows[offset:]
         items = rows[:limit]
         if len(rows) <= limit:
             return TaskPage(items=items, next_cursor=None, total=total)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -57,12 +58,18 @@ def problem(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def invalid_request_detail(errors: list[dict[str, Any]]) -> str:
     """A 422's `detail`, naming the first listed problem, where and what: many clients show only
     `detail` (a toast, a form's banner), and "not valid" alone leaves the user guessing."""
     if not errors:
         return "The request is not valid."
-    where = ".".join(str(part) for part in errors[0]["loc"])
+    # A location is named only when it is a plain name: an unknown parameter's name is the
+    # client's own text, which a client may show as it is (it stays in `errors`).
+    location = [str(part) for part in errors[0]["loc"]]
+    where = ".".join(location) if all(_PLAIN_NAME.match(part) for part in location) else ""
     what = str(errors[0]["msg"]).rstrip(".")
     return f"The request is not valid: {where}: {what}." if where else f"The request is not valid: {what}."
 

@@ -83,15 +83,13 @@ class TaskBase(BaseModel):
     completed: StrictBool = False
 
     def to_draft(self) -> TaskDraft:
-        return TaskDraft(
-            title=self.title,
-            description=self.description,
-            priority=self.priority,
-            tags=tuple(self.tags),
-            due_at=self.due_at,
-            recurrence=self.recurrence,
-            completed=self.completed,
-        )
+        sent: dict[str, Any] = dict(self)
+        sent["tags"] = tuple(sent["tags"])
+        return TaskDraft(**sent)
+
+
+if set(TaskBase.model_fields) != {f.name for f in fields(TaskDraft)}:
+    raise TypeError("TaskBase takes each field of TaskDraft, and no other")
 
 
 class TaskCreate(TaskBase):
@@ -171,7 +169,8 @@ class _ShownTask(BaseModel):
 
 
 # Every field of the entity is shown but these: the owner is the caller, and the successor is the
-# service's own bookkeeping (completing a recurring task brings its next occurrence once).
+# service's own bookkeeping (completing a recurring task brings its next occurrence once). A field
+# added to Task is the client's to see unless it joins this list: a task's fields are its owner's.
 NOT_SHOWN = frozenset({"owner_id", "successor_id"})
 
 if TYPE_CHECKING:

@@ -108,7 +108,9 @@ class Completion(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    completed: bool | None = Field(default=None, validation_alias=AliasChoices("completed", "is_completed"))
+    completed: bool | None = Field(
+        default=None, strict=True, validation_alias=AliasChoices("completed", "is_completed")
+    )
 
 
 async def complete_task(

@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     create_model,
+    model_validator,
 )
 from pydantic.config import JsonDict
 
@@ -242,6 +243,13 @@ SortBy = Annotated[
 Order = Annotated[str, AfterValidator(_known(_ORDERS, "must be asc or desc (in any case)"))]
 
 
+def _picks_nothing(name: str, value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    text = value.strip().lower()
+    return not text or (name == "priority" and text in ("all", "any"))
+
+
 class CompatListQuery(BaseModel):
     """The list parameters these clients send; any other parameter is ignored, as their own
     backends did."""
@@ -275,6 +283,15 @@ class CompatListQuery(BaseModel):
     )
     limit: int = Field(default=LIST_LIMIT, ge=1, le=LIST_LIMIT)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_no_filter(cls, values: Any) -> Any:
+        """What a filter form sends when nothing is picked (`?search=&priority=all&status=`)
+        filters nothing, as these clients' own backends read it."""
+        if not isinstance(values, dict):
+            return values
+        return {name: value for name, value in values.items() if not _picks_nothing(name, value)}
 
     @property
     def wanted_tags(self) -> list[str]:
