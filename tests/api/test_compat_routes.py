@@ -170,55 +170,6 @@ async def test_getting_a_task_answers_it_with_its_etag(client: httpx.AsyncClient
     assert response.headers["ETag"] == '"1"'
 
 
-async def test_putting_a_task_changes_the_fields_sent_and_keeps_the_others(
-    client: httpx.AsyncClient, alice_user: User
-) -> None:
-    task = await _create(client, alice_user, description="Old", priority="high", tags=["x"], completed=True)
-
-    response = await client.put(
-        alice_user.task(task["id"]),
-        json={"title": "Renamed", "description": "New"},
-        headers=alice_user.headers,
-    )
-
-    assert response.status_code == 200, response.text
-    updated = response.json()
-    assert (updated["title"], updated["description"]) == ("Renamed", "New")
-    assert (updated["priority"], updated["tags"], updated["completed"]) == ("high", ["x"], True)
-    assert updated["version"] == 2
-    assert response.headers["ETag"] == '"2"'
-
-
-async def test_deleting_a_task_answers_200_with_an_empty_object_and_the_task_is_gone(
-    client: httpx.AsyncClient, alice_user: User
-) -> None:
-    task = await _create(client, alice_user)
-
-    response = await client.delete(alice_user.task(task["id"]), headers=alice_user.headers)
-
-    assert response.status_code == 200
-    assert response.json() == {}
-    assert_problem(await client.get(alice_user.task(task["id"]), headers=alice_user.headers), 404)
-
-
-async def test_patching_complete_toggles_the_task_one_way_then_the_other(
-    client: httpx.AsyncClient, alice_user: User
-) -> None:
-    task = await _create(client, alice_user)
-    url = alice_user.task(task["id"], "/complete")
-
-    completed = await client.patch(url, headers=alice_user.headers)
-    reopened = await client.patch(url, headers=alice_user.headers)
-
-    assert completed.status_code == 200, completed.text
-    assert completed.json()["completed"] is True
-    assert completed.json()["completed_at"] == completed.json()["updated_at"]
-    assert completed.headers["ETag"] == '"2"'
-    assert reopened.json()["completed"] is False
-    assert reopened.json()["completed_at"] is None
-    assert reopened.headers["ETag"] == '"3"'
-
-
 async def test_completing_a_recurring_task_creates_its_next_occurrence_as_toggle_does(
     client: httpx.AsyncClient, alice_user: User
 ) -> None:
