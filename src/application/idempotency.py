@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
+from uuid import UUID
 
 from domain.task import Task, TaskDraft
 
@@ -32,14 +34,18 @@ class IdempotentCreation:
         return now < self.expires_at
 
 
-def request_hash(draft: TaskDraft) -> str:
-    """SHA-256 of what the client asked for: the draft as the domain normalises it.
+def request_hash(draft: TaskDraft, place: Mapping[str, UUID | None] | None = None) -> str:
+    """SHA-256 of what the client asked for: the draft as the domain normalises it, and the place
+    it named (`list_id`, `parent_id`), if any.
 
     Two bodies that would make the same task (keys in another order, a default spelled out,
     a tag in another case, a time in another offset) are the same request; any other body is not.
+    A body that names no place hashes as before places existed.
     """
     normalised = draft.normalised()
     asked = {f.name: _json(getattr(normalised, f.name)) for f in fields(normalised)}
+    for name, value in (place or {}).items():
+        asked[name] = None if value is None else str(value)
     canonical = json.dumps(["task/v1", asked], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -12,10 +12,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 from uuid import UUID
 
-from application.queries import TaskFilter
-from application.summaries import TagCount, TaskStats
+from application.queries import Place, Sibling, TaskFilter
+from application.summaries import ListSummary, TagCount, TaskStats
 from domain.errors import OwnershipViolation
-from domain.task import Task
+from domain.task import UNSET, Task, Unset
+from domain.task_list import TaskList
 
 if TYPE_CHECKING:  # the values the ports speak of; their modules import ports for Clock
     from application.idempotency import IdempotentCreation
@@ -71,9 +72,36 @@ class TaskRepository(ABC):
         wanted = frozenset(task_ids)
         return await self._delete_many(self.owner_id, wanted) if wanted else set()
 
-    async def stats(self, now: datetime) -> TaskStats:
-        """Counts over all the owner's tasks; overdue means due before `now` and not completed."""
-        return await self._stats(self.owner_id, now)
+    async def stats(self, now: datetime, *, list_id: UUID | Unset | None = UNSET) -> TaskStats:
+        """Counts over the owner's tasks (those of one list, None: the Inbox, when `list_id` is
+        given); overdue means due before `now` and not completed."""
+        return await self._stats(self.owner_id, now, list_id)
+
+    # --- Places: lists, subtasks and the manual order ---
+
+    async def siblings(
+        self, place: Place, *, after: Sibling | None = None, limit: int | None = None, last: bool = False
+    ) -> list[Sibling]:
+        """The positions of the tasks in `place`, in manual order (by position, then id), from
+        just past `after` (None: from the first), at most `limit`; `last`: from the last one back."""
+        return await self._siblings(self.owner_id, place, after, limit, last)
+
+    async def ancestry(self, task_id: UUID) -> list[UUID]:
+        """The task's parent, its parent's parent, ... up to its top-level task: [] for a top-level
+        one (or one that is not the owner's)."""
+        return await self._ancestry(self.owner_id, task_id)
+
+    async def subtree(self, task_id: UUID) -> list[Task]:
+        """Every task under this one (its subtasks, theirs, ...), parents before their children."""
+        return await self._subtree(self.owner_id, task_id)
+
+    async def complete_subtree(self, task_id: UUID, now: datetime) -> int:
+        """Complete every open task under this one, at `now` (each a new version); how many."""
+        return await self._complete_subtree(self.owner_id, task_id, now)
+
+    async def move_subtree(self, task_id: UUID, list_id: UUID | None, now: datetime) -> int:
+        """Put every task under this one in list `list_id` (each a new version); how many moved."""
+        return await self._move_subtree(self.owner_id, task_id, list_id, now)
 
     async def tag_counts(self) -> list[TagCount]:
         """The owner's tags with how many tasks carry each, most used first, ties by name."""
@@ -110,10 +138,97 @@ class TaskRepository(ABC):
     async def _delete_many(self, owner_id: str, task_ids: frozenset[UUID]) -> set[UUID]: ...
 
     @abstractmethod
-    async def _stats(self, owner_id: str, now: datetime) -> TaskStats: ...
+    async def _stats(self, owner_id: str, now: datetime, list_id: UUID | Unset | None) -> TaskStats: ...
+
+    @abstractmethod
+    async def _siblings(
+        self, owner_id: str, place: Place, after: Sibling | None, limit: int | None, last: bool
+    ) -> list[Sibling]: ...
+
+    @abstractmethod
+    async def _ancestry(self, owner_id: str, task_id: UUID) -> list[UUID]: ...
+
+    @abstractmethod
+    async def _subtree(self, owner_id: str, task_id: UUID) -> list[Task]: ...
+
+    @abstractmethod
+    async def _complete_subtree(self, owner_id: str, task_id: UUID, now: datetime) -> int: ...
+
+    @abstractmethod
+    async def _move_subtree(
+        self, owner_id: str, task_id: UUID, list_id: UUID | None, now: datetime
+    ) -> int: ...
 
     @abstractmethod
     async def _tag_counts(self, owner_id: str) -> list[TagCount]: ...
+
+
+class ListRepository(ABC):
+    """One owner's task lists, built for a single owner like the tasks repository."""
+
+    def __init__(self, owner_id: str) -> None:
+        self.owner_id = owner_id
+
+    async def add(self, task_list: TaskList) -> None:
+        self._check_owner(task_list)
+        await self._add(task_list)
+
+    async def get(self, list_id: UUID, *, for_update: bool = False) -> TaskList | None:
+        """The list, or None; `for_update` holds other writers off it (and off deleting it) until
+        this unit of work ends."""
+        return await self._get(self.owner_id, list_id, for_update)
+
+    async def summary(self, list_id: UUID) -> ListSummary | None:
+        """The list with its count of open tasks, or None."""
+        return await self._summary(self.owner_id, list_id)
+
+    async def summaries(self, *, archived: bool) -> list[ListSummary]:
+        """The owner's archived (or not archived) lists with their counts of open tasks, in the
+        owner's order (by position, then id)."""
+        return await self._summaries(self.owner_id, archived)
+
+    async def siblings(self) -> list[Sibling]:
+        """Every one of the owner's lists' positions, in order (archived ones too)."""
+        return await self._siblings(self.owner_id)
+
+    async def count(self) -> int:
+        return await self._count(self.owner_id)
+
+    async def update(self, task_list: TaskList, *, expected_version: int) -> bool:
+        self._check_owner(task_list)
+        return await self._update(self.owner_id, task_list, expected_version)
+
+    async def delete(self, list_id: UUID, *, expected_version: int | None = None) -> bool:
+        """Delete the list and every task in it; whether it was."""
+        return await self._delete(self.owner_id, list_id, expected_version)
+
+    def _check_owner(self, task_list: TaskList) -> None:
+        if task_list.owner_id != self.owner_id:
+            raise OwnershipViolation(f"list {task_list.id} does not belong to this repository's owner")
+
+    @abstractmethod
+    async def _add(self, task_list: TaskList) -> None: ...
+
+    @abstractmethod
+    async def _get(self, owner_id: str, list_id: UUID, for_update: bool) -> TaskList | None: ...
+
+    @abstractmethod
+    async def _summary(self, owner_id: str, list_id: UUID) -> ListSummary | None: ...
+
+    @abstractmethod
+    async def _summaries(self, owner_id: str, archived: bool) -> list[ListSummary]: ...
+
+    @abstractmethod
+    async def _siblings(self, owner_id: str) -> list[Sibling]: ...
+
+    @abstractmethod
+    async def _count(self, owner_id: str) -> int: ...
+
+    @abstractmethod
+    async def _update(self, owner_id: str, task_list: TaskList, expected_version: int) -> bool: ...
+
+    @abstractmethod
+    async def _delete(self, owner_id: str, list_id: UUID, expected_version: int | None) -> bool: ...
 
 
 class AbstractUnitOfWork(ABC):
@@ -146,6 +261,7 @@ class UnitOfWork(AbstractUnitOfWork):
 
     owner_id: str
     tasks: TaskRepository
+    lists: ListRepository
     idempotency_keys: IdempotencyKeys
 
 

@@ -7,9 +7,33 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from domain.task import Priority, Task
+from domain.task import UNSET, Priority, Task, Unset
 
 SortValue = datetime | int | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A sibling group: the tasks of one list (None: the Inbox) under one parent (None: top level)."""
+
+    list_id: UUID | None
+    parent_id: UUID | None
+
+    @classmethod
+    def of(cls, task: Task) -> Place:
+        return cls(task.list_id, task.parent_id)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Sibling:
+    """A task's place in its group's manual order: ordered by position, then id."""
+
+    position: str
+    id: UUID
+
+    @classmethod
+    def of(cls, task: Task) -> Sibling:
+        return cls(task.position, task.id)
 
 
 class SortField(StrEnum):
@@ -17,6 +41,7 @@ class SortField(StrEnum):
     DUE_AT = "due_at"
     PRIORITY = "priority"
     TITLE = "title"
+    POSITION = "position"  # the manual order, meant within a list's top level or a task's subtasks
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +74,8 @@ class Sort:
                 return task.priority.rank
             case SortField.TITLE:
                 return task.title_key
+            case SortField.POSITION:
+                return task.position
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +102,9 @@ class TaskFilter:
     due_before: datetime | None = None
     due_after: datetime | None = None
     overdue: bool | None = None
+    # UNSET: any list (or parent); None: the Inbox (or top level); an id: that list (or parent).
+    list_id: UUID | Unset | None = UNSET
+    parent_id: UUID | Unset | None = UNSET
     now: datetime | None = None
     sort: Sort = Sort()
     after: PagePosition | None = None

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from domain.task_list import TaskList
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskStats:
@@ -19,3 +21,11 @@ class TagCount:
 
     name: str
     count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListSummary:
+    """One of the owner's lists and how many open tasks it holds, counted where they are stored."""
+
+    list: TaskList
+    open_tasks: int

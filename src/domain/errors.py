@@ -55,3 +55,23 @@ class VersionMismatch(DomainError):
 
 class OwnershipViolation(DomainError):
     """Code tried to store one owner's task through another owner's repository."""
+
+
+class InvalidList(InvalidField):
+    """A value would break one of the task list's invariants."""
+
+
+class InvalidPlacement(InvalidField):
+    """A task cannot go where it was asked to (a cycle, too deep, a parent in another list)."""
+
+
+class ListNotFound(DomainError):
+    """No such list for this owner (whether it exists for another owner is not said)."""
+
+
+class TooManyLists(DomainError):
+    """The owner has as many lists as anyone may."""
+
+
+class ListVersionMismatch(VersionMismatch):
+    """The list changed since the version the caller based its change on."""

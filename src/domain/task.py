@@ -16,6 +16,7 @@ TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 2000
 TAGS_MAX_COUNT = 20
 TAG_MAX_LENGTH = 50
+MAX_DEPTH = 5  # a top-level task is at depth 1, its subtasks at 2, ... at most this deep
 
 
 class Priority(StrEnum):
@@ -79,6 +80,15 @@ class TaskChanges:
     completed: bool | Unset = UNSET
 
 
+@dataclass(frozen=True, slots=True)
+class Placing:
+    """Where a task goes: its list (None: the Inbox), its parent (None: top level), its position."""
+
+    list_id: UUID | None
+    parent_id: UUID | None
+    position: str
+
+
 @dataclass(slots=True, kw_only=True)
 class Task:
     """One owner's task. Every change goes through a method that keeps the invariants."""
@@ -98,9 +108,24 @@ class Task:
     version: int
     # The next occurrence this task brought when it was completed (see bring_next_occurrence).
     successor_id: UUID | None = None
+    # Where the task is: its list (None: the Inbox), its parent (None: top level), and its position
+    # among its siblings (the tasks of the same list and parent), which sort in byte order.
+    list_id: UUID | None = None
+    parent_id: UUID | None = None
+    position: str = ""
 
     @classmethod
-    def create(cls, *, id: UUID, owner_id: str, draft: TaskDraft, now: datetime) -> Task:
+    def create(
+        cls,
+        *,
+        id: UUID,
+        owner_id: str,
+        draft: TaskDraft,
+        now: datetime,
+        list_id: UUID | None = None,
+        parent_id: UUID | None = None,
+    ) -> Task:
+        """A new task goes last among its siblings: its position is made from its creation time."""
         draft = draft.normalised()
         return cls(
             id=id,
@@ -110,11 +135,17 @@ class Task:
             updated_at=now,
             completed_at=now if draft.completed else None,
             version=1,
+            list_id=list_id,
+            parent_id=parent_id,
+            position=position_at(now),
         )
 
-    def apply(self, changes: TaskChanges, now: datetime) -> bool:
-        """Apply a change all or nothing; return whether anything actually changed."""
+    def apply(self, changes: TaskChanges, now: datetime, *, place: Placing | None = None) -> bool:
+        """Apply a change all or nothing, and put the task at `place` if given (one new version for
+        both); return whether anything actually changed."""
         wanted = _validated(changes)
+        if place is not None:
+            wanted.update(list_id=place.list_id, parent_id=place.parent_id, position=place.position)
         changed = {name: value for name, value in wanted.items() if getattr(self, name) != value}
         if not changed:
             return False
@@ -134,6 +165,36 @@ class Task:
     def search_text(self) -> str:
         """What a search looks in: title and description, case-folded, on separate lines."""
         return fold(f"{self.title}\n{self.description or ''}")
+
+    def apply_position(self, position: str, now: datetime) -> bool:
+        return self.apply(TaskChanges(), now, place=Placing(self.list_id, self.parent_id, position))
+
+    @property
+    def placing(self) -> Placing:
+        return Placing(self.list_id, self.parent_id, self.position)
+
+    def open_copy(self, *, id: UUID, now: datetime, parent_id: UUID, shift: timedelta | None) -> Task:
+        """This subtask again, open, under `parent_id` (its copy in a recurring task's next
+        occurrence), at the same position, its due time moved by `shift` (None: no due time)."""
+        due_at = None
+        if self.due_at is not None and shift is not None:
+            try:
+                due_at = self.due_at + shift
+            except OverflowError:
+                due_at = None
+        draft = TaskDraft(
+            title=self.title,
+            description=self.description,
+            priority=self.priority,
+            tags=self.tags,
+            due_at=due_at,
+            recurrence=self.recurrence,
+        )
+        copy = Task.create(
+            id=id, owner_id=self.owner_id, draft=draft, now=now, list_id=self.list_id, parent_id=parent_id
+        )
+        copy.position = self.position
+        return copy
 
     def toggle(self, now: datetime) -> None:
         self.apply(TaskChanges(completed=not self.completed), now)
@@ -160,13 +221,38 @@ class Task:
             due_at=due_at,
             recurrence=self.recurrence,
         )
-        successor = Task.create(id=id, owner_id=self.owner_id, draft=draft, now=now)
+        successor = Task.create(
+            id=id,
+            owner_id=self.owner_id,
+            draft=draft,
+            now=now,
+            list_id=self.list_id,
+            parent_id=self.parent_id,
+        )
         self.successor_id = successor.id
         return successor
 
     def _touch(self, now: datetime) -> None:
         self.updated_at = now
         self.version += 1
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def position_at(moment: datetime) -> str:
+    """The position of a task made at `moment`: after those made before it, without reading them.
+    A fractional-indexing key (application/positions.py) whose integer part is the microseconds
+    since 1970 in nine base-62 digits (the head "i" says nine), so moves place tasks between
+    these keys as between any others, and keys a rebalance hands out ("a0", "a1", ...) all sort
+    before them: a task made later still goes last."""
+    micros = max(0, (moment - _EPOCH) // timedelta(microseconds=1))
+    digits = []
+    for _ in range(9):
+        micros, digit = divmod(micros, 62)
+        digits.append(_BASE62[digit])
+    return "i" + "".join(reversed(digits))
 
 
 def fold(text: str) -> str:

@@ -23,6 +23,7 @@ from adapters.system import SystemClock, UuidV7Generator
 from application.accounts import CurrentUser, LogIn, Register
 from application.cursors import CursorCodec
 from application.limits import AttemptLimits, AttemptRates, Rate
+from application.lists import CreateList, DeleteList, GetList, ListLists, MoveList, UpdateList
 from application.maintenance import PurgeExpired
 from application.tasks import (
     CreateTask,
@@ -30,6 +31,7 @@ from application.tasks import (
     DeleteTask,
     GetTask,
     ListTasks,
+    MoveTask,
     ReplaceTask,
     ToggleTask,
     UpdateTask,
@@ -179,6 +181,13 @@ class UseCases(containers.DeclarativeContainer):
     toggle_task = _task_writer(ToggleTask, adapters)
     delete_task = providers.Singleton(DeleteTask, uow=adapters.unit_of_work.provider)
     act_on_tasks = _task_writer(ActOnTasks, adapters)
+    move_task = _task_writer(MoveTask, adapters)
+    create_list = _task_writer(CreateList, adapters)
+    list_lists = _task_writer(ListLists, adapters)
+    get_list = _task_writer(GetList, adapters)
+    update_list = _task_writer(UpdateList, adapters)
+    move_list = _task_writer(MoveList, adapters)
+    delete_list = _task_writer(DeleteList, adapters)
     task_stats = providers.Singleton(GetTaskStats, uow=adapters.unit_of_work.provider, clock=adapters.clock)
     list_tags = providers.Singleton(ListTags, uow=adapters.unit_of_work.provider)
 

@@ -73,8 +73,11 @@ async def test_a_bulk_change_naming_a_missing_task_commits_nothing(
     missing = uuid.uuid4()
     units = RecordingUnitsOfWork(store)
 
+    to_the_inbox = {"list_id": None} if action is BulkAction.MOVE else {}
     with pytest.raises(TasksNotFound) as raised:
-        await ActOnTasks(units, clock, ids)(OWNER, action, [tasks[0].id, missing, tasks[1].id])
+        await ActOnTasks(units, clock, ids)(
+            OWNER, action, [tasks[0].id, missing, tasks[1].id], **to_the_inbox
+        )
 
     assert raised.value.task_ids == (missing,)
     assert [unit.committed for unit in units.opened] == [False]

@@ -3,6 +3,9 @@ in the order the moves asked for, with positions that stay short."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from fractional_indexing import validate_order_key
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +16,7 @@ from application.positions import (
     placed,
     position_between,
 )
+from domain.task import position_at
 
 # A move: which item (by its index in the current order) goes to which index among the others.
 moves = st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0)), max_size=300)
@@ -79,3 +83,36 @@ def test_a_position_between_two_sorts_between_them_and_none_means_no_bound() -> 
     assert position_between(None, first) < first
     assert position_between(second, None) > second
     assert fresh_positions(0) == []
+
+
+# --- A new task's position, made from its creation time (domain.task.position_at) ---
+
+moments = st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2300, 1, 1), timezones=st.just(UTC))
+
+
+@given(earlier=moments, later=moments)
+def test_a_task_made_later_sorts_after_one_made_earlier(earlier: datetime, later: datetime) -> None:
+    if earlier > later:
+        earlier, later = later, earlier
+
+    first, second = position_at(earlier), position_at(later)
+
+    assert (first < second) == (earlier < later)
+    assert first == second or earlier != later
+    assert len(first) == 10
+
+
+@given(moment=moments)
+def test_a_time_made_position_is_a_key_moves_can_place_around(moment: datetime) -> None:
+    key = position_at(moment)
+
+    validate_order_key(key)  # the library's own check: a move can put keys before, after, between
+    assert position_between(None, key) < key < position_between(key, None)
+    assert position_between(key, position_at(moment + timedelta(microseconds=2))) > key
+
+
+def test_every_rebalanced_position_sorts_before_any_time_made_one() -> None:
+    """After a rebalance a group holds short keys; a task made afterwards must still go last."""
+    rebalanced = fresh_positions(2000)
+
+    assert max(rebalanced) < position_at(datetime(1970, 1, 1, tzinfo=UTC))

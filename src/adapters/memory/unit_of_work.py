@@ -8,10 +8,11 @@ from datetime import datetime
 from uuid import UUID
 
 from adapters.memory.idempotency import IdempotencyLedger, InMemoryIdempotencyKeys
-from application.ports import TaskRepository, UnitOfWork
-from application.queries import PagePosition, Sort, TaskFilter
-from application.summaries import TagCount, TaskStats
-from domain.task import Task
+from application.ports import ListRepository, TaskRepository, UnitOfWork
+from application.queries import PagePosition, Place, Sibling, Sort, TaskFilter
+from application.summaries import ListSummary, TagCount, TaskStats
+from domain.task import UNSET, Task, Unset
+from domain.task_list import TaskList
 
 
 class InMemoryStore:
@@ -19,6 +20,7 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self.tasks: dict[UUID, Task] = {}
+        self.lists: dict[UUID, TaskList] = {}
         self.idempotency = IdempotencyLedger()
 
 
@@ -70,7 +72,7 @@ class InMemoryTaskRepository(TaskRepository):
             return False
         if expected_version is not None and current.version != expected_version:
             return False
-        self.staged[task_id] = None
+        self._delete_with_subtrees({task_id})
         return True
 
     async def _get_many(self, owner_id: str, task_ids: frozenset[UUID], for_update: bool) -> dict[UUID, Task]:
@@ -78,11 +80,11 @@ class InMemoryTaskRepository(TaskRepository):
 
     async def _delete_many(self, owner_id: str, task_ids: frozenset[UUID]) -> set[UUID]:
         deleted = {task.id for task in self._owned(owner_id) if task.id in task_ids}
-        self.staged.update(dict.fromkeys(deleted))
+        self._delete_with_subtrees(deleted)
         return deleted
 
-    async def _stats(self, owner_id: str, now: datetime) -> TaskStats:
-        mine = self._owned(owner_id)
+    async def _stats(self, owner_id: str, now: datetime, list_id: UUID | Unset | None) -> TaskStats:
+        mine = [task for task in self._owned(owner_id) if list_id is UNSET or task.list_id == list_id]
         completed = sum(task.completed for task in mine)
         overdue = sum(not task.completed and task.due_at is not None and task.due_at < now for task in mine)
         return TaskStats(total=len(mine), completed=completed, pending=len(mine) - completed, overdue=overdue)
@@ -91,6 +93,66 @@ class InMemoryTaskRepository(TaskRepository):
         counts = Counter(tag for task in self._owned(owner_id) for tag in task.tags)
         ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return [TagCount(name=name, count=count) for name, count in ordered]
+
+    async def _siblings(
+        self, owner_id: str, place: Place, after: Sibling | None, limit: int | None, last: bool
+    ) -> list[Sibling]:
+        group = sorted(Sibling.of(task) for task in self._owned(owner_id) if Place.of(task) == place)
+        if last:
+            group.reverse()
+        if after is not None:
+            group = [sibling for sibling in group if (sibling < after if last else sibling > after)]
+        return group if limit is None else group[:limit]
+
+    async def _ancestry(self, owner_id: str, task_id: UUID) -> list[UUID]:
+        visible = self._visible()
+        task, chain = visible.get(task_id), []
+        while task is not None and task.owner_id == owner_id and task.parent_id is not None:
+            chain.append(task.parent_id)
+            task = visible.get(task.parent_id)
+        return chain
+
+    async def _subtree(self, owner_id: str, task_id: UUID) -> list[Task]:
+        return [copy.copy(task) for task in self._below(owner_id, task_id)]
+
+    async def _complete_subtree(self, owner_id: str, task_id: UUID, now: datetime) -> int:
+        return self._change_below(owner_id, task_id, now, completed=True, completed_at=now)
+
+    async def _move_subtree(self, owner_id: str, task_id: UUID, list_id: UUID | None, now: datetime) -> int:
+        return self._change_below(owner_id, task_id, now, list_id=list_id)
+
+    def _change_below(self, owner_id: str, task_id: UUID, now: datetime, **values: object) -> int:
+        """Set `values` on each task under this one that lacks them (the first is the one compared)."""
+        first, wanted = next(iter(values.items()))
+        changed = 0
+        for below in self._below(owner_id, task_id):
+            if getattr(below, first) != wanted:
+                task = copy.copy(below)
+                for name, value in values.items():
+                    setattr(task, name, value)
+                task.updated_at, task.version = now, task.version + 1
+                self.staged[task.id] = task
+                changed += 1
+        return changed
+
+    def _below(self, owner_id: str, task_id: UUID) -> list[Task]:
+        """The tasks under this one, parents before children, each level in manual order."""
+        mine = self._owned(owner_id)
+        found, level = [], [task_id]
+        while level:
+            below = sorted((t for t in mine if t.parent_id in level), key=lambda t: (t.position, t.id))
+            found.extend(below)
+            level = [t.id for t in below]
+        return found
+
+    def _delete_with_subtrees(self, task_ids: set[UUID]) -> None:
+        """As the database's cascade does: the tasks, and every task under them."""
+        for task_id in list(task_ids):
+            current = self._visible().get(task_id)
+            if current is not None:
+                for task in self._below(current.owner_id, task_id):
+                    self.staged[task.id] = None
+                self.staged[task_id] = None
 
     def _owned(self, owner_id: str) -> list[Task]:
         return [task for task in self._visible().values() if task.owner_id == owner_id]
@@ -105,11 +167,81 @@ class InMemoryTaskRepository(TaskRepository):
         return visible
 
 
+class InMemoryListRepository(ListRepository):
+    """As the tasks repository: the committed lists through this transaction's staged writes.
+    Deleting a list stages the deletion of its tasks in the tasks repository (the cascade)."""
+
+    def __init__(self, owner_id: str, store: InMemoryStore, tasks: InMemoryTaskRepository) -> None:
+        super().__init__(owner_id)
+        self._store = store
+        self._tasks = tasks
+        self.staged: dict[UUID, TaskList | None] = {}
+
+    async def _add(self, task_list: TaskList) -> None:
+        self.staged[task_list.id] = copy.copy(task_list)
+
+    async def _get(self, owner_id: str, list_id: UUID, for_update: bool) -> TaskList | None:
+        found = self._visible().get(list_id)
+        return copy.copy(found) if found is not None and found.owner_id == owner_id else None
+
+    async def _summary(self, owner_id: str, list_id: UUID) -> ListSummary | None:
+        found = await self._get(owner_id, list_id, False)
+        return None if found is None else self._counted(found)
+
+    async def _summaries(self, owner_id: str, archived: bool) -> list[ListSummary]:
+        mine = [found for found in self._mine(owner_id) if found.archived == archived]
+        mine.sort(key=lambda found: (found.position, found.id))
+        return [self._counted(copy.copy(found)) for found in mine]
+
+    async def _siblings(self, owner_id: str) -> list[Sibling]:
+        return sorted(Sibling(found.position, found.id) for found in self._mine(owner_id))
+
+    async def _count(self, owner_id: str) -> int:
+        return len(self._mine(owner_id))
+
+    async def _update(self, owner_id: str, task_list: TaskList, expected_version: int) -> bool:
+        current = self._visible().get(task_list.id)
+        if current is None or current.owner_id != owner_id or current.version != expected_version:
+            return False
+        self.staged[task_list.id] = copy.copy(task_list)
+        return True
+
+    async def _delete(self, owner_id: str, list_id: UUID, expected_version: int | None) -> bool:
+        current = self._visible().get(list_id)
+        if current is None or current.owner_id != owner_id:
+            return False
+        if expected_version is not None and current.version != expected_version:
+            return False
+        self.staged[list_id] = None
+        self._tasks.staged.update(
+            dict.fromkeys(task.id for task in self._tasks._owned(owner_id) if task.list_id == list_id)
+        )
+        return True
+
+    def _counted(self, found: TaskList) -> ListSummary:
+        tasks = self._tasks._owned(found.owner_id)
+        open_tasks = sum(task.list_id == found.id and not task.completed for task in tasks)
+        return ListSummary(list=found, open_tasks=open_tasks)
+
+    def _mine(self, owner_id: str) -> list[TaskList]:
+        return [found for found in self._visible().values() if found.owner_id == owner_id]
+
+    def _visible(self) -> dict[UUID, TaskList]:
+        visible = dict(self._store.lists)
+        for list_id, found in self.staged.items():
+            if found is None:
+                visible.pop(list_id, None)
+            else:
+                visible[list_id] = found
+        return visible
+
+
 class InMemoryUnitOfWork(UnitOfWork):
     def __init__(self, owner_id: str, store: InMemoryStore) -> None:
         self.owner_id = owner_id
         self._store = store
         self.tasks = self._repository = InMemoryTaskRepository(owner_id, store)
+        self.lists = self._lists = InMemoryListRepository(owner_id, store, self._repository)
         self.idempotency_keys = self._keys = InMemoryIdempotencyKeys(owner_id, store.idempotency)
         self.committed = False
 
@@ -120,11 +252,18 @@ class InMemoryUnitOfWork(UnitOfWork):
             else:
                 self._store.tasks[task_id] = task
         self._repository.staged.clear()
+        for list_id, found in self._lists.staged.items():
+            if found is None:
+                self._store.lists.pop(list_id, None)
+            else:
+                self._store.lists[list_id] = found
+        self._lists.staged.clear()
         self._keys.commit()
         self.committed = True
 
     async def rollback(self) -> None:
         self._repository.staged.clear()
+        self._lists.staged.clear()
         self._keys.rollback()
 
 
@@ -140,6 +279,8 @@ def _selects(wanted: TaskFilter, task: Task) -> bool:
         and (wanted.due_before is None or (due is not None and due < wanted.due_before))
         and (wanted.due_after is None or (due is not None and due > wanted.due_after))
         and (wanted.overdue is None or is_overdue == wanted.overdue)
+        and (wanted.list_id is UNSET or task.list_id == wanted.list_id)
+        and (wanted.parent_id is UNSET or task.parent_id == wanted.parent_id)
     )
 
 

@@ -16,8 +16,9 @@ from uuid import UUID
 
 from sqlalchemy import DateTime, Uuid
 
-from adapters.sqlmodel.tables import tasks_table
-from domain.task import Priority, Recurrence, Task
+from adapters.sqlmodel.tables import lists_table, tasks_table
+from domain.task import Priority, Recurrence, Task, position_at
+from domain.task_list import TaskList
 
 PRIORITY_RANK = {priority: priority.rank for priority in Priority}
 PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
@@ -99,6 +100,8 @@ def snapshot_to_task(owner_id: str, snapshot: Mapping[str, Any]) -> Task:
         row[column] = value if value is None or read_back is None else read_back(value)
     if isinstance(row["priority"], str):
         row["priority"] = Priority(row["priority"]).rank
+    if row["position"] is None:  # taken before tasks had places: it was in the Inbox, in creation order
+        row["position"] = position_at(row["created_at"])
     return row_to_task(row)
 
 
@@ -106,3 +109,22 @@ def _json(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value) if isinstance(value, UUID) else value
+
+
+# --- Lists: each column holds the TaskList field of its name (`user_id` holds `owner_id`) ---
+
+_LIST_COLUMNS = [
+    (column.name, _FIELD_OF_COLUMN.get(column.name, column.name)) for column in lists_table.columns
+]
+if {field for _, field in _LIST_COLUMNS} != {f.name for f in fields(TaskList)}:
+    raise TypeError(
+        "each field of TaskList needs a column of the lists table (tables.py), and each column a field"
+    )
+
+
+def list_to_row(task_list: TaskList) -> dict[str, Any]:
+    return {column: getattr(task_list, field) for column, field in _LIST_COLUMNS}
+
+
+def row_to_list(row: Mapping[Any, Any]) -> TaskList:
+    return TaskList(**{field: row[column] for column, field in _LIST_COLUMNS})

@@ -5,7 +5,9 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
+    Integer,
     Select,
     and_,
     bindparam,
@@ -14,6 +16,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
     not_,
     or_,
     select,
@@ -30,9 +33,9 @@ from adapters.sqlmodel.mappers import row_to_task, task_to_row
 from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.tables import tasks_table
 from application.ports import TaskRepository
-from application.queries import SortField, TaskFilter
+from application.queries import Place, Sibling, SortField, TaskFilter
 from application.summaries import TagCount, TaskStats
-from domain.task import Task
+from domain.task import MAX_DEPTH, UNSET, Task, Unset
 
 _t = tasks_table.c
 # The task's own columns: the folded keys are for sorting and searching in SQL, not for reading back.
@@ -53,20 +56,92 @@ _UPDATE = Statement(
 _DELETE = Statement(delete(tasks_table).where(_ONE))
 _DELETE_AT_VERSION = Statement(delete(tasks_table).where(_ONE, _t.version == bindparam("expected_version")))
 # COUNT skips the NULL a CASE without ELSE gives: a portable COUNT(*) FILTER (WHERE ...).
-_STATS = Statement(
-    select(
-        func.count().label("total"),
-        func.count(case((_t.completed, 1))).label("completed"),
-        func.count(case((and_(_t.completed.is_(False), _t.due_at < bindparam("now")), 1))).label("overdue"),
-    ).where(_t.user_id == bindparam("owner"))
-)
+_COUNTS = select(
+    func.count().label("total"),
+    func.count(case((_t.completed, 1))).label("completed"),
+    func.count(case((and_(_t.completed.is_(False), _t.due_at < bindparam("now")), 1))).label("overdue"),
+).where(_t.user_id == bindparam("owner"))
+# Over every task, over the Inbox's, over one list's.
+_STATS = {
+    "any": Statement(_COUNTS),
+    "none": Statement(_COUNTS.where(_t.list_id.is_(None))),
+    "one": Statement(_COUNTS.where(_t.list_id == bindparam("list_id"))),
+}
 
 _SORT_COLUMNS = {
     SortField.CREATED_AT: _t.created_at,
     SortField.DUE_AT: _t.due_at,
     SortField.PRIORITY: _t.priority,
     SortField.TITLE: _t.title_key,
+    SortField.POSITION: _t.position,
 }
+
+
+def _which(value: object) -> str:
+    """How a list (or parent) condition reads: any, none (the Inbox, top level), or one by id."""
+    return "any" if value is UNSET else "none" if value is None else "one"
+
+
+def _in_place(which_list: str, which_parent: str) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if which_list != "any":
+        conditions.append(
+            _t.list_id.is_(None) if which_list == "none" else _t.list_id == bindparam("list_id")
+        )
+    if which_parent != "any":
+        conditions.append(
+            _t.parent_id.is_(None) if which_parent == "none" else _t.parent_id == bindparam("parent_id")
+        )
+    return conditions
+
+
+# --- Subtrees: recursive walks, bounded past the deepest a tree may be (a guard, never reached) ---
+
+_WALK_LIMIT = MAX_DEPTH * 2
+
+
+def _ancestors() -> CTE:
+    start = select(_t.id, _t.parent_id, literal_column("0", Integer).label("depth")).where(_ONE)
+    up = start.cte("up", recursive=True)
+    return up.union_all(
+        select(_t.id, _t.parent_id, (up.c.depth + 1).label("depth")).where(
+            _t.user_id == bindparam("owner"), _t.id == up.c.parent_id, up.c.depth < _WALK_LIMIT
+        )
+    )
+
+
+def _descendants() -> CTE:
+    start = select(_t.id, literal_column("1", Integer).label("depth")).where(
+        _t.user_id == bindparam("owner"), _t.parent_id == bindparam("task_id")
+    )
+    down = start.cte("down", recursive=True)
+    return down.union_all(
+        select(_t.id, (down.c.depth + 1).label("depth")).where(
+            _t.user_id == bindparam("owner"), _t.parent_id == down.c.id, down.c.depth < _WALK_LIMIT
+        )
+    )
+
+
+_UP = _ancestors()
+_ANCESTRY = Statement(select(_UP.c.id).where(_UP.c.depth > 0).order_by(_UP.c.depth))
+_DOWN = _descendants()
+_SUBTREE = Statement(
+    _SELECT.join(_DOWN, _DOWN.c.id == _t.id)
+    .where(_t.user_id == bindparam("owner"))
+    .order_by(_DOWN.c.depth, _t.position, _t.id)
+)
+_IN_SUBTREE = and_(_t.user_id == bindparam("owner"), _t.id.in_(select(_DOWN.c.id)))
+_NEW_VERSION = {"updated_at": bindparam("now"), "version": _t.version + 1}
+_COMPLETE_SUBTREE = Statement(
+    update(tasks_table)
+    .where(_IN_SUBTREE, _t.completed.is_(False))
+    .values(completed=True, completed_at=bindparam("now"), **_NEW_VERSION)
+)
+_MOVE_SUBTREE = Statement(
+    update(tasks_table)
+    .where(_IN_SUBTREE, _t.list_id.is_distinct_from(bindparam("list_id", type_=_t.list_id.type)))
+    .values(list_id=bindparam("list_id", type_=_t.list_id.type), **_NEW_VERSION)
+)
 
 
 def _tag_counts(dialect: Dialect) -> Select[Any]:
@@ -137,8 +212,9 @@ class SqlTaskRepository(TaskRepository):
         rows = await self._transaction.fetch(Statement(statement))
         return {row["id"] for row in rows}
 
-    async def _stats(self, owner_id: str, now: datetime) -> TaskStats:
-        row = await self._transaction.fetch_one(_STATS, {"owner": owner_id, "now": now})
+    async def _stats(self, owner_id: str, now: datetime, list_id: UUID | Unset | None) -> TaskStats:
+        values = {"owner": owner_id, "now": now, "list_id": list_id}
+        row = await self._transaction.fetch_one(_STATS[_which(list_id)], values)
         assert row is not None  # an aggregate without GROUP BY always gives one row
         total, completed = row["total"], row["completed"]
         return TaskStats(total=total, completed=completed, pending=total - completed, overdue=row["overdue"])
@@ -146,6 +222,56 @@ class SqlTaskRepository(TaskRepository):
     async def _tag_counts(self, owner_id: str) -> list[TagCount]:
         rows = await self._transaction.fetch(_TAG_COUNTS, {"owner": owner_id})
         return [TagCount(name=row["name"], count=row["count"]) for row in rows]
+
+    async def _siblings(
+        self, owner_id: str, place: Place, after: Sibling | None, limit: int | None, last: bool
+    ) -> list[Sibling]:
+        shape = (_which(place.list_id), _which(place.parent_id), after is not None, limit is not None, last)
+        statement = _SIBLINGS.get(shape)
+        if statement is None:
+            statement = _SIBLINGS[shape] = Statement(_siblings_statement(*shape))
+        values: dict[str, Any] = {
+            "owner": owner_id,
+            "list_id": place.list_id,
+            "parent_id": place.parent_id,
+            "limit": limit,
+        }
+        if after is not None:
+            values.update(after_value=after.position, after_id=after.id)
+        rows = await self._transaction.fetch(statement, values)
+        return [Sibling(row["position"], row["id"]) for row in rows]
+
+    async def _ancestry(self, owner_id: str, task_id: UUID) -> list[UUID]:
+        rows = await self._transaction.fetch(_ANCESTRY, {"owner": owner_id, "task_id": task_id})
+        return [row["id"] for row in rows]
+
+    async def _subtree(self, owner_id: str, task_id: UUID) -> list[Task]:
+        rows = await self._transaction.fetch(_SUBTREE, {"owner": owner_id, "task_id": task_id})
+        return [row_to_task(row) for row in rows]
+
+    async def _complete_subtree(self, owner_id: str, task_id: UUID, now: datetime) -> int:
+        values = {"owner": owner_id, "task_id": task_id, "now": now}
+        return await self._transaction.execute(_COMPLETE_SUBTREE, values)
+
+    async def _move_subtree(self, owner_id: str, task_id: UUID, list_id: UUID | None, now: datetime) -> int:
+        values = {"owner": owner_id, "task_id": task_id, "list_id": list_id, "now": now}
+        return await self._transaction.execute(_MOVE_SUBTREE, values)
+
+
+_SIBLINGS: dict[tuple[Any, ...], Statement] = {}
+
+
+def _siblings_statement(
+    which_list: str, which_parent: str, after: bool, limited: bool, last: bool
+) -> Select[Any]:
+    """A sibling group's positions in manual order (backwards when `last`), past a position."""
+    statement = select(_t.position, _t.id).where(
+        _t.user_id == bindparam("owner"), *_in_place(which_list, which_parent)
+    )
+    if after:
+        statement = statement.where(_after(_t.position, False, last))
+    statement = statement.order_by(_directed(_t.position, last), _directed(_t.id, last))
+    return statement.limit(bindparam("limit")) if limited else statement
 
 
 # --- Listings: one compiled statement per shape (which filters, which sort, whether a cursor) ---
@@ -162,7 +288,7 @@ def _listing(wanted: TaskFilter) -> Statement:
 
 
 def _listing_shape(wanted: TaskFilter) -> tuple[Any, ...]:
-    """What decides a listing's SQL: which conditions (the first seven), the sort, any position."""
+    """What decides a listing's SQL: which conditions (the first nine), the sort, any position."""
     after = wanted.after
     return (
         wanted.completed is not None,
@@ -172,6 +298,8 @@ def _listing_shape(wanted: TaskFilter) -> tuple[Any, ...]:
         wanted.due_before is not None,
         wanted.due_after is not None,
         wanted.overdue,
+        _which(wanted.list_id),
+        _which(wanted.parent_id),
         wanted.sort.field,
         wanted.sort.descending,
         None if after is None else after.value is None,
@@ -184,7 +312,7 @@ _COUNTINGS: dict[tuple[Any, ...], Statement] = {}
 
 def _counting(wanted: TaskFilter) -> Statement:
     """How many rows the filter's conditions select (no sort, position or limit)."""
-    shape = _listing_shape(wanted)[:7]  # the conditions' part of the shape
+    shape = _listing_shape(wanted)[:9]  # the conditions' part of the shape
     statement = _COUNTINGS.get(shape)
     if statement is None:
         statement = _COUNTINGS[shape] = Statement(
@@ -234,6 +362,7 @@ def _conditions(wanted: TaskFilter, dialect: Dialect) -> list[ColumnElement[bool
     if wanted.overdue is not None:
         overdue = and_(_t.due_at < bindparam("now"), _t.completed.is_(False))
         conditions.append(overdue if wanted.overdue else or_(_t.due_at.is_(None), not_(overdue)))
+    conditions.extend(_in_place(_which(wanted.list_id), _which(wanted.parent_id)))
     return conditions
 
 
@@ -251,6 +380,8 @@ def _listing_values(owner_id: str, wanted: TaskFilter) -> dict[str, Any]:
         "now": wanted.now,
         "limit": wanted.limit,
         "offset": wanted.offset,
+        "list_id": wanted.list_id,
+        "parent_id": wanted.parent_id,
     }
     values.update({f"tag_{n}": tag for n, tag in enumerate(wanted.tags)})
     if wanted.after is not None:

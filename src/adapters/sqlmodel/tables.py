@@ -5,13 +5,26 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Double, Index, SmallInteger, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKeyConstraint,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB, TEXT
 from sqlmodel import Field, SQLModel
 
 from application.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH, REQUEST_HASH_LENGTH
 from application.limits import RATE_LIMIT_KEY_LENGTH
 from domain.owner import OWNER_ID_MAX_LENGTH
+from domain.task_list import LIST_NAME_MAX_LENGTH
 from domain.user import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 
 metadata = SQLModel.metadata
@@ -24,7 +37,41 @@ metadata.naming_convention = {
 }
 
 TAGS_TYPE = JSON().with_variant(JSONB(), "postgresql")
+# Text compared byte by byte on every database ("C" on PostgreSQL; SQLite's BINARY already is):
+# the folded keys, and positions, whose order is their bytes' (application/positions.py).
 FOLDED_TEXT = Text().with_variant(TEXT(collation="C"), "postgresql")
+
+
+class ListRow(SQLModel, table=True):
+    """One owner's task list. Owner-scoped like tasks (row-level security on PostgreSQL)."""
+
+    __tablename__ = "lists"
+    __table_args__ = (
+        # What the tasks' composite foreign key refers to: a task's list is its owner's.
+        UniqueConstraint("id", "user_id"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    user_id: str = Field(sa_type=String(OWNER_ID_MAX_LENGTH), nullable=False)
+    name: str = Field(sa_type=String(LIST_NAME_MAX_LENGTH), nullable=False)
+    color: str | None = Field(default=None, sa_type=String(7), nullable=True)
+    position: str = Field(sa_type=FOLDED_TEXT, nullable=False)
+    archived: bool = Field(nullable=False)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    version: int = Field(nullable=False)
+
+
+lists_table: Table = ListRow.__table__  # type: ignore[attr-defined]
+# The owner's lists, archived or not, in their order: the list of lists reads it without a sort.
+Index(
+    "ix_lists_owner_order",
+    lists_table.c.user_id,
+    lists_table.c.archived,
+    lists_table.c.position,
+    lists_table.c.id,
+)
 
 
 class TaskRow(SQLModel, table=True):
@@ -33,6 +80,19 @@ class TaskRow(SQLModel, table=True):
         CheckConstraint("priority BETWEEN 0 AND 2", name="priority_rank"),
         CheckConstraint("recurrence IN ('daily', 'weekly', 'monthly')", name="recurrence_known"),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        # Composite keys: a task's list and its parent are its owner's, whatever the code above
+        # does; deleting a list deletes its tasks, deleting a task deletes its subtasks.
+        UniqueConstraint("id", "user_id"),
+        ForeignKeyConstraint(
+            ["list_id", "user_id"], ["lists.id", "lists.user_id"], ondelete="CASCADE", name="fk_tasks_list"
+        ),
+        ForeignKeyConstraint(
+            ["parent_id", "user_id"],
+            ["tasks.id", "tasks.user_id"],
+            ondelete="CASCADE",
+            name="fk_tasks_parent",
+        ),
     )
 
     id: UUID = Field(primary_key=True)
@@ -55,6 +115,10 @@ class TaskRow(SQLModel, table=True):
     # the title for sorting by title, title and description for `q`. Byte order ("C") on PostgreSQL.
     title_key: str = Field(sa_type=FOLDED_TEXT, nullable=False)
     search_key: str = Field(sa_type=FOLDED_TEXT, nullable=False)
+    # Where the task is (domain/task.py): its list (null: the Inbox), its parent, its position.
+    list_id: UUID | None = Field(default=None, nullable=True)
+    parent_id: UUID | None = Field(default=None, nullable=True)
+    position: str = Field(sa_type=FOLDED_TEXT, nullable=False)
 
 
 tasks_table: Table = TaskRow.__table__  # type: ignore[attr-defined]
@@ -77,6 +141,24 @@ Index(
 Index("ix_tasks_owner_due", tasks_table.c.user_id, tasks_table.c.due_at, tasks_table.c.id)
 Index("ix_tasks_owner_priority", tasks_table.c.user_id, tasks_table.c.priority, tasks_table.c.id)
 Index("ix_tasks_owner_title", tasks_table.c.user_id, tasks_table.c.title_key, tasks_table.c.id)
+# A list's (or the Inbox's) top level in manual order, its open tasks' count, and the cascade from
+# a deleted list; then a task's subtasks in manual order, the walks down a subtree, and the cascade
+# from a deleted task.
+Index(
+    "ix_tasks_owner_place",
+    tasks_table.c.user_id,
+    tasks_table.c.list_id,
+    tasks_table.c.parent_id,
+    tasks_table.c.position,
+    tasks_table.c.id,
+)
+Index(
+    "ix_tasks_owner_parent",
+    tasks_table.c.user_id,
+    tasks_table.c.parent_id,
+    tasks_table.c.position,
+    tasks_table.c.id,
+)
 # "Tasks carrying all these tags" on PostgreSQL: a containment search on the JSONB array. SQLite
 # would make it a B-tree over the JSON text that no query uses (it filters with json_each).
 _TAGS_INDEX = Index(

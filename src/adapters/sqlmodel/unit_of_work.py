@@ -6,6 +6,7 @@ from typing import Any, Self
 
 from adapters.sqlmodel.database import Database, Transaction
 from adapters.sqlmodel.idempotency import SqlIdempotencyKeys
+from adapters.sqlmodel.lists import SqlListRepository
 from adapters.sqlmodel.repository import SqlTaskRepository
 from adapters.sqlmodel.users import SqlUserRepository
 from application.ports import AbstractUnitOfWork, AccountsUnitOfWork, UnitOfWork
@@ -57,6 +58,7 @@ class SqlUnitOfWork(_TransactionUnitOfWork, UnitOfWork):
 
     def _bind(self, transaction: Transaction[Any]) -> None:
         self.tasks = SqlTaskRepository(self.owner_id, transaction)
+        self.lists = SqlListRepository(self.owner_id, transaction)
         self.idempotency_keys = SqlIdempotencyKeys(self.owner_id, transaction)
 
 

@@ -1,7 +1,7 @@
 """Use cases on tasks, one verb each."""
 
 from application.tasks.bulk import ActOnTasks, BulkAction
-from application.tasks.changes import ReplaceTask, ToggleTask, UpdateTask
+from application.tasks.changes import MoveTask, ReplaceTask, ToggleTask, UpdateTask
 from application.tasks.create import CreateTask
 from application.tasks.create_once import CreateTaskOnce
 from application.tasks.delete import DeleteTask
@@ -19,6 +19,7 @@ __all__ = [
     "GetTaskStats",
     "ListTags",
     "ListTasks",
+    "MoveTask",
     "ReplaceTask",
     "TaskPage",
     "ToggleTask",

@@ -3,13 +3,14 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 from application.cursors import CursorCodec, fingerprint
 from application.errors import InvalidCursor
-from application.ports import Clock, UnitOfWorkFactory
+from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from application.queries import PagePosition, Sort, SortField, SortValue, TaskFilter
-from domain.errors import InvalidSelection
-from domain.task import Priority, Task, fold, normalise_tags
+from domain.errors import InvalidSelection, ListNotFound, TaskNotFound
+from domain.task import UNSET, Priority, Task, Unset, fold, normalise_tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,13 @@ class ListTasks:
         cursor: str | None = None,
         offset: int = 0,
         with_total: bool = False,
+        list_id: UUID | Unset | None = UNSET,
+        parent_id: UUID | Unset | None = UNSET,
     ) -> TaskPage:
         """`offset` skips that many tasks first (at most MAX_OFFSET); `with_total` also counts
-        every task the filters select."""
+        every task the filters select. `list_id`: one list's tasks (None: the Inbox's);
+        `parent_id`: one task's subtasks (None: top-level tasks only); a list or task that is not
+        the owner's is ListNotFound or TaskNotFound."""
         if limit < 1:
             raise ValueError("a page holds at least one task")
         if not 0 <= offset <= MAX_OFFSET:
@@ -72,6 +77,11 @@ class ListTasks:
                 "due_after": due_after,
                 "overdue": overdue,
                 "sort": str(sort),
+                **{
+                    name: str(value) if isinstance(value, UUID) else value
+                    for name, value in (("list_id", list_id), ("parent_id", parent_id))
+                    if not isinstance(value, Unset)
+                },
             }
         )
         after = None
@@ -86,6 +96,8 @@ class ListTasks:
             due_before=due_before,
             due_after=due_after,
             overdue=overdue,
+            list_id=list_id,
+            parent_id=parent_id,
             now=self._clock.now() if overdue is not None else None,
             sort=sort,
             # One row past the page tells whether another page follows, without a COUNT.
@@ -94,6 +106,7 @@ class ListTasks:
             after=after,
         )
         async with self._uow(owner_id) as uow:
+            await require_places(uow, list_id, parent_id)
             rows = await uow.tasks.find(wanted)
             total = await uow.tasks.count(wanted) if with_total else None
         items = rows[:limit]
@@ -101,6 +114,16 @@ class ListTasks:
             return TaskPage(items=items, next_cursor=None, total=total)
         next_cursor = self._cursors.encode(PagePosition.after(items[-1], sort), query)
         return TaskPage(items=items, next_cursor=next_cursor, total=total)
+
+
+async def require_places(
+    uow: UnitOfWork, list_id: UUID | Unset | None, parent_id: UUID | Unset | None = UNSET
+) -> None:
+    """A list or parent a query names is the owner's, else it is not found (not an empty answer)."""
+    if isinstance(list_id, UUID) and await uow.lists.get(list_id) is None:
+        raise ListNotFound(list_id)
+    if isinstance(parent_id, UUID) and await uow.tasks.get(parent_id) is None:
+        raise TaskNotFound(parent_id)
 
 
 def _in_utc(field: str, moment: datetime | None) -> datetime | None:
@@ -122,7 +145,7 @@ def _typed(value: object, field: SortField) -> SortValue:
             return datetime.fromisoformat(str(value))
         if field is SortField.PRIORITY and isinstance(value, int):
             return value
-        if field is SortField.TITLE and isinstance(value, str):
+        if field in (SortField.TITLE, SortField.POSITION) and isinstance(value, str):
             return value
     except ValueError:
         pass

@@ -1,7 +1,11 @@
 """Counts over the owner's tasks, computed where the tasks are stored."""
 
+from uuid import UUID
+
 from application.ports import Clock, UnitOfWorkFactory
 from application.summaries import TagCount, TaskStats
+from application.tasks.listing import require_places
+from domain.task import UNSET, Unset
 
 
 class GetTaskStats:
@@ -9,9 +13,11 @@ class GetTaskStats:
         self._uow = uow
         self._clock = clock
 
-    async def __call__(self, owner_id: str) -> TaskStats:
+    async def __call__(self, owner_id: str, *, list_id: UUID | Unset | None = UNSET) -> TaskStats:
+        """Over all the owner's tasks, or one list's (None: the Inbox's)."""
         async with self._uow(owner_id) as uow:
-            return await uow.tasks.stats(self._clock.now())
+            await require_places(uow, list_id)
+            return await uow.tasks.stats(self._clock.now(), list_id=list_id)
 
 
 class ListTags:

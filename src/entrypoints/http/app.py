@@ -18,7 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from entrypoints.container import Container
 from entrypoints.embedded import prepare
 from entrypoints.housekeeping import purge_periodically
-from entrypoints.http import accounts, compat, health, tags, tasks
+from entrypoints.http import accounts, compat, health, lists, tags, tasks
 from entrypoints.http.auth import document_security
 from entrypoints.http.compat.shapes import ListShape
 from entrypoints.http.dependencies import check_provided, providers_by_type
@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     local_accounts = [accounts.accounts] if container.adapters.tokens() is not None else []
     # The busiest routes first: each request is matched against the routes in order. Compat after
     # v1 (/api/v1/tasks is no user "v1"). tasks.py orders its own fixed paths before /{task_id}.
-    routers = [tasks.router, tags.router, *local_accounts, accounts.me]
+    routers = [tasks.router, lists.router, tags.router, *local_accounts, accounts.me]
     for router in [*routers, *compat.routers, health.router]:
         _serve(app, router)
     check_provided(app.routes, app.state.providers)

@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol
 from uuid import UUID
 
 from fastapi import Depends, Header, HTTPException, Response
@@ -27,8 +27,13 @@ _ENTITY_TAG = re.compile(r'^(W/)?"[\x21\x23-\x7e\x80-\xff]*"$')  # RFC 9110 enti
 _STRONG_ETAG = re.compile(r'^"(0|[1-9]\d{0,8})"$')  # exactly as etag() writes it, so "01" is no match
 
 
-def etag(task: Task) -> str:
-    return f'"{task.version}"'
+class Versioned(Protocol):
+    version: int
+
+
+def etag(item: Versioned) -> str:
+    """A task's or a list's entity tag: its version."""
+    return f'"{item.version}"'
 
 
 def accepted_versions(if_match: str) -> frozenset[int] | None:

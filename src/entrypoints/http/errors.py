@@ -24,12 +24,18 @@ from domain.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidField,
+    InvalidList,
+    InvalidPlacement,
     InvalidTask,
     InvalidUser,
+    ListNotFound,
+    ListVersionMismatch,
     TaskNotFound,
     TasksNotFound,
+    TooManyLists,
     VersionMismatch,
 )
+from domain.task_list import MAX_LISTS
 from entrypoints.http.problems import MAX_LISTED_ERRORS, ProblemResponse, invalid_request_detail, problem
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
@@ -77,6 +83,9 @@ _TRY_AGAIN = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 # Errors whose answer tells nothing of the error itself; the others have handlers below.
 FIXED_PROBLEMS: dict[type[Exception], Fixed] = {
     TaskNotFound: Fixed(404, "No such task."),
+    ListNotFound: Fixed(404, "No such list."),
+    TooManyLists: Fixed(409, f"You have {MAX_LISTS} lists, as many as anyone may; delete one first."),
+    ListVersionMismatch: Fixed(412, "The list has changed since the version named in If-Match."),
     EmailTaken: Fixed(409, "An account with this email address exists already."),
     InvalidCredentials: Fixed(401, "The email or the password is wrong.", BEARER_CHALLENGE),
     VersionMismatch: Fixed(412, "The task has changed since the version named in If-Match."),
@@ -146,9 +155,11 @@ async def _tasks_not_found(_: Request, error: TasksNotFound) -> ProblemResponse:
 @answers(InvalidField)
 async def _invalid_field(_: Request, error: InvalidField) -> ProblemResponse:
     errors = [{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}]
+    if isinstance(error, InvalidPlacement):
+        return problem(422, "The task cannot go there.", errors=errors)
     subject = "request"
-    if isinstance(error, InvalidTask | InvalidUser):
-        subject = "task" if isinstance(error, InvalidTask) else "account"
+    if isinstance(error, InvalidTask | InvalidUser | InvalidList):
+        subject = {InvalidTask: "task", InvalidUser: "account", InvalidList: "list"}[type(error)]
     return problem(422, f"The {subject} is not valid.", errors=errors)
 
 

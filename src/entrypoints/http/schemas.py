@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -18,23 +19,28 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     create_model,
+    model_validator,
 )
 from pydantic.fields import FieldInfo
 
 from application.queries import SortField
-from application.summaries import TagCount, TaskStats
+from application.summaries import ListSummary, TagCount, TaskStats
 from application.tasks.bulk import MAX_BULK_IDS, BulkAction
+from application.tasks.placing import Destination
 from domain.task import (
     DESCRIPTION_MAX_LENGTH,
     TAG_MAX_LENGTH,
     TAGS_MAX_COUNT,
     TITLE_MAX_LENGTH,
+    UNSET,
     Priority,
     Recurrence,
     Task,
     TaskChanges,
     TaskDraft,
+    Unset,
 )
+from domain.task_list import LIST_NAME_MAX_LENGTH, ListChanges
 
 # Text holds no NUL (PostgreSQL cannot store it) and titles and tags are not blank.
 _SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
@@ -83,17 +89,50 @@ class TaskBase(BaseModel):
     completed: StrictBool = False
 
     def to_draft(self) -> TaskDraft:
-        sent: dict[str, Any] = dict(self)
+        sent: dict[str, Any] = {name: getattr(self, name) for name in _DRAFT_FIELDS}
         sent["tags"] = tuple(sent["tags"])
         return TaskDraft(**sent)
 
 
-if set(TaskBase.model_fields) != {f.name for f in fields(TaskDraft)}:
+_DRAFT_FIELDS = frozenset(f.name for f in fields(TaskDraft))
+if set(TaskBase.model_fields) != _DRAFT_FIELDS:
     raise TypeError("TaskBase takes each field of TaskDraft, and no other")
 
 
-class TaskCreate(TaskBase):
-    """Body of POST: a new task."""
+class _Places(BaseModel):
+    """A body that may name where the task goes; a part it leaves out is worked out (Destination)."""
+
+    def to_destination(self) -> Destination:
+        named = {name: getattr(self, name) for name in _PLACE_FIELDS & self.model_fields_set}
+        return Destination(**named)
+
+
+_PLACE_FIELDS = frozenset({"list_id", "parent_id", "after"})
+ListRef = Annotated[UUID | None, Field(description="One of your lists; null: the Inbox.")]
+ParentRef = Annotated[
+    UUID | None, Field(description="One of your tasks in the same list; null: the top level.")
+]
+
+
+class TaskCreate(TaskBase, _Places):
+    """Body of POST: a new task, last among its siblings (in the Inbox at the top level unless
+    `list_id` or `parent_id` say otherwise; a subtask without `list_id` goes in its parent's list)."""
+
+    list_id: ListRef = None
+    parent_id: ParentRef = None
+
+
+class TaskMove(_Places):
+    """Body of POST /{task_id}/move: where the task (its subtasks with it) goes. Left out,
+    `list_id` and `parent_id` are worked out: after a task, beside it; under a parent, in its list;
+    in another list, at its top level; otherwise where it is. `after`: the sibling it goes just
+    after; null: first; left out: last."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    list_id: ListRef = None
+    parent_id: ParentRef = None
+    after: UUID | None = None
 
 
 class TaskReplace(TaskBase):
@@ -104,7 +143,7 @@ class PartialTask(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     def to_changes(self) -> TaskChanges:
-        sent = {name: getattr(self, name) for name in self.model_fields_set}
+        sent = {name: getattr(self, name) for name in self.model_fields_set & _DRAFT_FIELDS}
         if "tags" in sent:
             sent["tags"] = tuple(sent["tags"])
         return TaskChanges(**sent)
@@ -120,18 +159,50 @@ def partial(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
+class _PartialPlacedTask(PartialTask, _Places):
+    def to_destination(self) -> Destination:
+        """A PATCH moves the task only if it names another list or parent than the task's."""
+        return dataclasses.replace(super().to_destination(), stay_if_there=True)
+
+
 if TYPE_CHECKING:
-    TaskUpdate = PartialTask
+    TaskUpdate = _PartialPlacedTask
 else:
     TaskUpdate = create_model(
         "TaskUpdate",
-        __base__=PartialTask,
-        __doc__="Body of PATCH: only the fields sent change; `null` clears the nullable ones.",
+        __base__=_PartialPlacedTask,
+        __doc__="Body of PATCH: only the fields sent change; `null` clears the nullable ones. "
+        "`list_id` and `parent_id` move the task (its subtasks with it), last among its new siblings.",
         **partial(TaskBase),
+        list_id=(ListRef, None),
+        parent_id=(ParentRef, None),
     )
 
 
 SORT_PATTERN = rf"^-?({'|'.join(field.value for field in SortField)})$"
+INBOX = "inbox"
+ListFilter = Annotated[
+    str | None,
+    Field(
+        pattern=r"^(inbox|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$",
+        description="Only the tasks of this list of yours, or of the Inbox (`inbox`).",
+    ),
+]
+
+
+def _list_wanted(list_id: str | None) -> UUID | Unset | None:
+    """UNSET: any list; None: the Inbox; an id: that list."""
+    if list_id is None:
+        return UNSET
+    return None if list_id == INBOX else UUID(list_id)
+
+
+class StatsQuery(BaseModel):
+    list_id: ListFilter = None
+
+    @property
+    def list_wanted(self) -> UUID | Unset | None:
+        return _list_wanted(self.list_id)
 
 
 class TaskListQuery(BaseModel):
@@ -160,6 +231,24 @@ class TaskListQuery(BaseModel):
     )
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=512)
+    list_id: ListFilter = None
+    parent_id: UUID | None = Field(default=None, description="Only the subtasks of this task of yours.")
+    top_level: bool | None = Field(default=None, description="`true`: only tasks that are no subtask.")
+
+    @model_validator(mode="after")
+    def _one_level(self) -> Self:
+        if self.parent_id is not None and self.top_level:
+            raise ValueError("top_level=true and parent_id cannot be asked together")
+        return self
+
+    @property
+    def list_wanted(self) -> UUID | Unset | None:
+        return _list_wanted(self.list_id)
+
+    @property
+    def parent_wanted(self) -> UUID | Unset | None:
+        """UNSET: any level; None: the top level; an id: that task's subtasks."""
+        return self.parent_id if self.parent_id is not None or self.top_level else UNSET
 
 
 class _ShownTask(BaseModel):
@@ -224,17 +313,109 @@ BULK_DESCRIPTION = (
     "`affected` counts the tasks that actually changed: every task deleted; for `complete` and "
     "`reopen`, the tasks whose state flipped (one already in the wanted state is left untouched and "
     "not counted). An id sent twice counts once. Completing a recurring task creates its next "
-    "occurrence, as a toggle does; the new task is not counted."
+    "occurrence, as a toggle does; the new task is not counted.\n\n"
+    "`move` (with `list_id`, null for the Inbox) puts each task at the top level of that list, last, "
+    "in the order of `ids`, its subtasks with it; `affected` counts those that moved. A task whose "
+    "parent (or any ancestor) is named too moves inside it, where it is. A task deleted takes its "
+    "subtasks with it; only the tasks named are counted."
 )
 
 
+# --- Lists ---
+
+ListName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=LIST_NAME_MAX_LENGTH, pattern=_SOME_TEXT
+    ),
+]
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class ListCreate(BaseModel):
+    """Body of POST /lists: a new list, last among yours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ListName
+    color: Color | None = None
+
+
+class ListUpdate(BaseModel):
+    """Body of PATCH /lists/{list_id}: only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Left out, a field stays; only `color` may be null (no color). The default is never
+    # validated, so leaving `name` out is allowed where sending null for it is not.
+    name: ListName = None  # type: ignore[assignment]
+    color: Color | None = None
+    archived: StrictBool = None  # type: ignore[assignment]
+
+    def to_changes(self) -> ListChanges:
+        return ListChanges(**{name: getattr(self, name) for name in self.model_fields_set})
+
+
+class ListMove(BaseModel):
+    """Body of POST /lists/{list_id}/move: the list it goes just after; null: first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after: UUID | None
+
+
+class ListsQuery(BaseModel):
+    archived: bool = Field(default=False, description="`true`: your archived lists instead.")
+
+
+class ListPublic(BaseModel):
+    """A list as clients see it; `open_tasks` counts its tasks not completed."""
+
+    id: UUID
+    name: str
+    color: str | None
+    position: str
+    archived: bool
+    open_tasks: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, summary: ListSummary) -> ListPublic:
+        shown = summary.list
+        return cls(
+            id=shown.id,
+            name=shown.name,
+            color=shown.color,
+            position=shown.position,
+            archived=shown.archived,
+            open_tasks=summary.open_tasks,
+            created_at=shown.created_at,
+            updated_at=shown.updated_at,
+            version=shown.version,
+        )
+
+
+class ListsPublic(BaseModel):
+    """Your lists, in your order."""
+
+    items: list[ListPublic]
+
+
 class TaskBulk(BaseModel):
-    """Body of POST /bulk: what to do, and to which of the caller's tasks."""
+    """Body of POST /bulk: what to do, and to which of the caller's tasks (and for `move`, to which
+    list: `list_id`, null for the Inbox)."""
 
     model_config = ConfigDict(extra="forbid")
 
     action: BulkAction
     ids: Annotated[list[UUID], Field(min_length=1, max_length=MAX_BULK_IDS)]
+    list_id: ListRef = None
+
+    @property
+    def list_wanted(self) -> UUID | Unset | None:
+        return self.list_id if "list_id" in self.model_fields_set else UNSET
 
 
 class TaskBulkPublic(BaseModel):

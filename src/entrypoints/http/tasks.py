@@ -15,6 +15,7 @@ from application.tasks import (
     GetTask,
     GetTaskStats,
     ListTasks,
+    MoveTask,
     ReplaceTask,
     ToggleTask,
     UpdateTask,
@@ -28,10 +29,12 @@ from entrypoints.http.problems import ProblemResponse, problem, problem_response
 from entrypoints.http.query import query_model
 from entrypoints.http.schemas import (
     BULK_DESCRIPTION,
+    StatsQuery,
     TaskBulk,
     TaskBulkPublic,
     TaskCreate,
     TaskListQuery,
+    TaskMove,
     TaskPagePublic,
     TaskPublic,
     TaskReplace,
@@ -54,10 +57,15 @@ Updating = Annotated[UpdateTask, Depends(provided(UpdateTask))]
 Replacing = Annotated[ReplaceTask, Depends(provided(ReplaceTask))]
 Toggling = Annotated[ToggleTask, Depends(provided(ToggleTask))]
 Deleting = Annotated[DeleteTask, Depends(provided(DeleteTask))]
+Moving = Annotated[MoveTask, Depends(provided(MoveTask))]
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=TaskPublic, description=IDEMPOTENT_CREATION
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskPublic,
+    responses=problem_responses(404),
+    description=IDEMPOTENT_CREATION,
 )
 async def create_task(
     body: TaskCreate,
@@ -66,15 +74,15 @@ async def create_task(
     create_once: CreatingOnce,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    draft = body.to_draft()
+    draft, destination = body.to_draft(), body.to_destination()
     if idempotency_key is None:
-        task = await create(owner, draft)
+        task = await create(owner, draft, destination)
     else:
-        task = await create_once(owner, draft, idempotency_key)
+        task = await create_once(owner, draft, idempotency_key, destination)
     return answer(task, status_code=status.HTTP_201_CREATED, location=f"{PREFIX}/{task.id}")
 
 
-@router.get("", response_model=TaskPagePublic)
+@router.get("", response_model=TaskPagePublic, responses=problem_responses(404))
 async def list_tasks(
     owner: Owner,
     list_page: Listing,
@@ -92,6 +100,8 @@ async def list_tasks(
         sort=Sort.parse(query.sort),
         limit=query.limit,
         cursor=query.cursor,
+        list_id=query.list_wanted,
+        parent_id=query.parent_wanted,
     )
     return json_answer(
         TaskPagePublic(items=[TaskPublic.of(task) for task in page.items], next_cursor=page.next_cursor)
@@ -102,16 +112,18 @@ async def list_tasks(
 # each answers 405 (not a 422 about the id) to the methods it lacks.
 
 
-@router.get("/stats", response_model=TaskStatsPublic)
-async def task_stats(owner: Owner, get_stats: Counting) -> TaskStatsPublic:
-    return TaskStatsPublic.of(await get_stats(owner))
+@router.get("/stats", response_model=TaskStatsPublic, responses=problem_responses(404))
+async def task_stats(
+    owner: Owner, get_stats: Counting, query: Annotated[StatsQuery, Depends(query_model(StatsQuery))]
+) -> TaskStatsPublic:
+    return TaskStatsPublic.of(await get_stats(owner, list_id=query.list_wanted))
 
 
 @router.post(
     "/bulk", response_model=TaskBulkPublic, responses=problem_responses(404), description=BULK_DESCRIPTION
 )
 async def act_on_tasks(body: TaskBulk, owner: Owner, act: Acting) -> TaskBulkPublic:
-    return TaskBulkPublic(affected=await act(owner, body.action, body.ids))
+    return TaskBulkPublic(affected=await act(owner, body.action, body.ids, list_id=body.list_wanted))
 
 
 def _refuse_other_methods(path: str, *allowed: str) -> None:
@@ -146,7 +158,10 @@ def _conditional(method: str, path: str = "/{task_id}", **options: Any) -> Calla
 
 @_conditional("PATCH")
 async def update_task(named: Named, body: TaskUpdate, update: Updating) -> Response:
-    return answer(await update(named.owner, named.task_id, body.to_changes(), if_match=named.versions))
+    changes, destination = body.to_changes(), body.to_destination()
+    return answer(
+        await update(named.owner, named.task_id, changes, if_match=named.versions, destination=destination)
+    )
 
 
 @_conditional("PUT")
@@ -157,6 +172,13 @@ async def replace_task(named: Named, body: TaskReplace, replace: Replacing) -> R
 @_conditional("POST", "/{task_id}/toggle")
 async def toggle_task(named: Named, toggle: Toggling) -> Response:
     return answer(await toggle(named.owner, named.task_id, if_match=named.versions))
+
+
+@_conditional("POST", "/{task_id}/move")
+async def move_task(named: Named, body: TaskMove, move: Moving) -> Response:
+    """Move the task, its subtasks with it, to another list, under another parent, or elsewhere
+    among its siblings. Only the task's own position is written (its siblings keep theirs)."""
+    return answer(await move(named.owner, named.task_id, body.to_destination(), if_match=named.versions))
 
 
 @_conditional("DELETE", response_model=None, status_code=204, response_class=Response)
