@@ -24,15 +24,28 @@ def _database_url() -> str:
 
 
 def _configure(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=metadata,
         compare_type=True,
         include_object=compared_on(connection.dialect.name),
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
     )
+    if sqlite:
+        # A batch migration rebuilds a table (copy, drop, rename): with foreign keys enforced, the
+        # drop would delete in cascade every row that refers to it (a list's tasks, a task's
+        # subtasks). So they are off while migrating (the pragma takes effect only outside a
+        # transaction, hence before it), and checked whole once the migrations are done.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows whose keys refer to nothing: {broken[:5]}")
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 async def _run_online() -> None:

@@ -17,6 +17,7 @@ import uuid6
 from fastapi import Depends, FastAPI, HTTPException, Query
 
 from bench.bare_common import PRIORITIES, NewTask, decode_cursor, encode_cursor, env, owner_dependency
+from domain.task import position_at
 from entrypoints.http.schemas import TaskPagePublic, TaskPublic
 
 # The service's tasks columns; times are fixed-width ISO 8601 text in UTC, so text order is time order.
@@ -36,13 +37,16 @@ SCHEMA = (
         completed_at TEXT,
         version INTEGER NOT NULL,
         title_key TEXT NOT NULL,
-        search_key TEXT NOT NULL
+        search_key TEXT NOT NULL,
+        list_id TEXT,
+        parent_id TEXT,
+        position TEXT NOT NULL
     )""",
     "CREATE INDEX tasks_owner_recent ON tasks (user_id, created_at DESC, id DESC)",
 )
 _COLUMNS = (
     "id, title, description, completed, priority, tags, due_at, recurrence,"
-    " created_at, updated_at, completed_at, version"
+    " created_at, updated_at, completed_at, version, list_id, parent_id, position"
 )
 _ORDER = "ORDER BY created_at DESC, id DESC LIMIT"
 GET = f"SELECT {_COLUMNS} FROM tasks WHERE id = ? AND user_id = ?"
@@ -50,8 +54,8 @@ FIRST_PAGE = f"SELECT {_COLUMNS} FROM tasks WHERE user_id = ? {_ORDER} ?"
 NEXT_PAGE = f"SELECT {_COLUMNS} FROM tasks WHERE user_id = ? AND (created_at, id) < (?, ?) {_ORDER} ?"
 INSERT = (
     "INSERT INTO tasks (id, user_id, title, description, priority, tags, due_at, recurrence, completed,"
-    " created_at, updated_at, completed_at, version, title_key, search_key)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, NULL, 1, ?, ?)"
+    " created_at, updated_at, completed_at, version, title_key, search_key, position)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, NULL, 1, ?, ?, ?)"
 )
 
 
@@ -74,6 +78,9 @@ def public(row: Sequence[Any]) -> TaskPublic:
         updated_at=row[9],
         completed_at=row[10],
         version=row[11],
+        list_id=row[12],
+        parent_id=row[13],
+        position=row[14],
     )
 
 
@@ -121,16 +128,18 @@ def create_app(dsn: str | None = None, secret: str | None = None) -> FastAPI:
 
     @app.post("/api/v1/tasks", status_code=201, response_model=TaskPublic)
     async def create_task(body: NewTask, owner: Owner) -> TaskPublic:
-        now = stamp(datetime.now(UTC))
+        moment = datetime.now(UTC)
+        now, position = stamp(moment), position_at(moment)  # last in the Inbox, as the service places it
         title = body.title.strip()
         tags = json.dumps(list(dict.fromkeys(tag.strip().lower() for tag in body.tags)))
         due_at = None if body.due_at is None else stamp(body.due_at)
         task_id = str(UUID(bytes=uuid6.uuid7().bytes))  # time-ordered, as the service's ids
         search_key = f"{title}\n{body.description or ''}".casefold()
         values = (task_id, owner, title, body.description, PRIORITIES.index(body.priority), tags, due_at)
-        await db.execute(INSERT, (*values, now, now, title.casefold(), search_key))
+        await db.execute(INSERT, (*values, now, now, title.casefold(), search_key, position))
         await db.commit()
         row = (task_id, title, body.description, False, values[4], tags, due_at, None, now, now, None, 1)
+        row += (None, None, position)
         return public(row)
 
     return app

@@ -17,6 +17,7 @@ import uuid6
 from fastapi import Depends, FastAPI, HTTPException, Query
 
 from bench.bare_common import PRIORITIES, NewTask, decode_cursor, encode_cursor, env, owner_dependency
+from domain.task import position_at
 from entrypoints.http.schemas import TaskPagePublic, TaskPublic
 
 # The service's tasks columns, and the one index its default listing and keyset pages use.
@@ -36,13 +37,16 @@ SCHEMA = (
         completed_at timestamptz,
         version integer NOT NULL,
         title_key text COLLATE "C" NOT NULL,
-        search_key text COLLATE "C" NOT NULL
+        search_key text COLLATE "C" NOT NULL,
+        list_id uuid,
+        parent_id uuid,
+        position text COLLATE "C" NOT NULL
     )""",
     "CREATE INDEX tasks_owner_recent ON tasks (user_id, created_at DESC, id DESC)",
 )
 _COLUMNS = (
     "id, title, description, completed, priority, tags, due_at, recurrence,"
-    " created_at, updated_at, completed_at, version"
+    " created_at, updated_at, completed_at, version, list_id, parent_id, position"
 )
 _ORDER = "ORDER BY created_at DESC, id DESC LIMIT"
 GET = f"SELECT {_COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2"
@@ -50,8 +54,8 @@ FIRST_PAGE = f"SELECT {_COLUMNS} FROM tasks WHERE user_id = $1 {_ORDER} $2"
 NEXT_PAGE = f"SELECT {_COLUMNS} FROM tasks WHERE user_id = $1 AND (created_at, id) < ($2, $3) {_ORDER} $4"
 INSERT = (
     "INSERT INTO tasks (id, user_id, title, description, priority, tags, due_at, completed,"
-    " created_at, updated_at, version, title_key, search_key)"
-    f" VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, $8, 1, $9, $10) RETURNING {_COLUMNS}"
+    " created_at, updated_at, version, title_key, search_key, position)"
+    f" VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, $8, 1, $9, $10, $11) RETURNING {_COLUMNS}"
 )
 
 
@@ -69,6 +73,9 @@ def public(row: Any) -> TaskPublic:
         updated_at=row[9],
         completed_at=row[10],
         version=row[11],
+        list_id=row[12],
+        parent_id=row[13],
+        position=row[14],
     )
 
 
@@ -139,6 +146,7 @@ def create_app(
             now,
             title.casefold(),
             f"{title}\n{body.description or ''}".casefold(),
+            position_at(now),  # last in the Inbox, as the service places a new task
         )
         return public(row)
 

@@ -130,7 +130,7 @@ async def _copy(
 
 _BARE_COLUMNS = [
     "id", "user_id", "title", "description", "priority", "tags", "due_at", "recurrence", "completed",
-    "created_at", "updated_at", "completed_at", "version", "title_key", "search_key",
+    "created_at", "updated_at", "completed_at", "version", "title_key", "search_key", "position",
 ]  # fmt: skip
 
 
@@ -152,6 +152,7 @@ def _bare_record(task: Task) -> tuple[Any, ...]:
         task.version,
         task.title_key,
         task.search_text,
+        task.position,
     )
 
 

@@ -56,7 +56,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lists")),
         sa.UniqueConstraint("id", "user_id", name=op.f("uq_lists_id_user_id")),
     )
-    op.create_index("ix_lists_owner_order", "lists", ["user_id", "archived", "position", "id"])
+    op.create_index(
+        "ix_lists_owner_order",
+        "lists",
+        ["user_id", "archived", "position", "id"],
+        postgresql_include=["name", "color", "created_at", "updated_at", "version"],
+    )
     if postgres:
         op.execute("ALTER TABLE lists ENABLE ROW LEVEL SECURITY")
         op.execute("ALTER TABLE lists FORCE ROW LEVEL SECURITY")

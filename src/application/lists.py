@@ -28,6 +28,7 @@ class CreateList(_ListUseCase):
             id=self._ids.new_id(), owner_id=owner_id, name=name, color=color, now=self._clock.now()
         )
         async with self._uow(owner_id) as uow:
+            await uow.hold("lists")  # two creations must not both count 999
             if await uow.lists.count() >= MAX_LISTS:
                 raise TooManyLists(owner_id)
             await uow.lists.add(task_list)

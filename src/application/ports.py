@@ -264,6 +264,12 @@ class UnitOfWork(AbstractUnitOfWork):
     lists: ListRepository
     idempotency_keys: IdempotencyKeys
 
+    @abstractmethod
+    async def hold(self, topic: str) -> None:
+        """Until this unit of work ends, hold off any other of this owner's units of work that
+        holds the same `topic`: for a decision over many rows that no row lock covers (how many
+        lists there are; that no tree of tasks gets a cycle or grows too deep)."""
+
 
 class UnitOfWorkFactory(Protocol):
     """Opens a unit of work whose repositories are scoped to `owner_id`."""

@@ -23,6 +23,9 @@ TASK_FIELDS = {
     "updated_at",
     "completed_at",
     "version",
+    "list_id",
+    "parent_id",
+    "position",
 }
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 

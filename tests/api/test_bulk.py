@@ -203,9 +203,15 @@ MINE = "the id of a task the caller has"
             "ids",
             id="101-ids",
         ),
-        pytest.param({"action": "archive", "ids": [MINE]}, "action", id="unknown-action"),
-        pytest.param({"action": "Delete", "ids": [MINE]}, "action", id="action-in-other-case"),
-        pytest.param({"ids": [MINE]}, "action", id="no-action"),
+        # `action` chooses the body's shape (a move takes `list_id`): an action that is none of
+        # them is the body's error, which names `action`.
+        pytest.param({"action": "archive", "ids": [MINE]}, "body", id="unknown-action"),
+        pytest.param({"action": "Delete", "ids": [MINE]}, "body", id="action-in-other-case"),
+        pytest.param({"ids": [MINE]}, "body", id="no-action"),
+        pytest.param(
+            {"action": "delete", "ids": [MINE], "list_id": None}, "list_id", id="list-id-not-moving"
+        ),
+        pytest.param({"action": "move", "ids": [MINE]}, "list_id", id="move-without-list-id"),
         pytest.param({"action": "delete"}, "ids", id="no-ids-member"),
         pytest.param({"action": "delete", "ids": [MINE, "not-a-uuid"]}, "ids", id="malformed-id"),
         pytest.param({"action": "delete", "ids": MINE}, "ids", id="ids-not-a-list"),
@@ -224,7 +230,9 @@ async def test_an_invalid_bulk_request_is_rejected_and_changes_nothing(
 
     response = await client.post(BULK, json=body, headers=alice)
 
-    assert_invalid(response, field)
+    errors = assert_invalid(response, field)["errors"]
+    if field == "body":
+        assert "'action'" in errors[0]["msg"], errors
     assert await _read(client, alice, task["id"]) == task
 
 

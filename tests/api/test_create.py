@@ -35,6 +35,9 @@ async def test_a_new_task_has_every_field_of_the_task_shape_with_its_defaults(
     assert task["recurrence"] is None
     assert task["completed_at"] is None
     assert task["version"] == 1
+    assert (task["list_id"], task["parent_id"]) == (None, None)  # the Inbox, at the top level
+    assert isinstance(task["position"], str)
+    assert task["position"]
 
 
 async def test_a_new_tasks_times_are_rfc3339_in_utc(client: httpx.AsyncClient, alice: dict[str, str]) -> None:

@@ -245,6 +245,8 @@ def _contract_answer(tasks: list[Task], owner_id: str, wanted: TaskFilter) -> li
             return task.due_at
         if field is SortField.PRIORITY:
             return {Priority.LOW: 0, Priority.MEDIUM: 1, Priority.HIGH: 2}[task.priority]
+        if field is SortField.POSITION:
+            return task.position.encode()  # compared byte by byte
         return task.title.casefold()
 
     chosen = [task for task in tasks if selected(task)]

@@ -261,6 +261,9 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._keys.commit()
         self.committed = True
 
+    async def hold(self, topic: str) -> None:
+        """Nothing: the store changes only at commit, all at once, with no await in between."""
+
     async def rollback(self) -> None:
         self._repository.staged.clear()
         self._lists.staged.clear()

@@ -13,7 +13,7 @@ from adapters.sqlmodel.tables import lists_table, tasks_table
 from application.ports import ListRepository
 from application.queries import Sibling
 from application.summaries import ListSummary
-from domain.task_list import TaskList
+from domain.task_list import MAX_LISTS, TaskList
 
 _l, _t = lists_table.c, tasks_table.c
 _MINE = _l.user_id == bindparam("owner")
@@ -33,7 +33,7 @@ _GET = Statement(select(lists_table).where(_ONE))
 _GET_FOR_UPDATE = Statement(select(lists_table).where(_ONE).with_for_update())
 _SUMMARY = Statement(_COUNTED.where(_ONE))
 _SUMMARIES = Statement(
-    _COUNTED.where(_MINE, _l.archived == bindparam("archived")).order_by(_l.position, _l.id)
+    _COUNTED.where(_MINE, _l.archived == bindparam("archived")).order_by(_l.position, _l.id).limit(MAX_LISTS)
 )
 _SIBLINGS = Statement(select(_l.position, _l.id).where(_MINE).order_by(_l.position, _l.id))
 _COUNT = Statement(select(func.count().label("count")).where(_MINE))

@@ -270,8 +270,19 @@ def _siblings_statement(
     )
     if after:
         statement = statement.where(_after(_t.position, False, last))
-    statement = statement.order_by(_directed(_t.position, last), _directed(_t.id, last))
+    order = [_directed(_t.position, last), _directed(_t.id, last)]
+    statement = statement.order_by(*_fixed_place(which_list, which_parent, last), *order)
     return statement.limit(bindparam("limit")) if limited else statement
+
+
+def _fixed_place(which_list: str, which_parent: str, descending: bool) -> list[UnaryExpression[Any]]:
+    """The place columns a condition fixes, to lead the ORDER BY: one value throughout, so the order
+    is the same, but PostgreSQL takes only `=`, not IS NULL, as fixing an index column, and without
+    them it sorts the Inbox or a list's top level instead of reading ix_tasks_owner_place in order."""
+    fixed = [
+        column for column, which in ((_t.list_id, which_list), (_t.parent_id, which_parent)) if which != "any"
+    ]
+    return [_directed(column, descending) for column in fixed]
 
 
 # --- Listings: one compiled statement per shape (which filters, which sort, whether a cursor) ---
@@ -335,6 +346,8 @@ def _listing_statement(wanted: TaskFilter, dialect: Dialect) -> Select[Any]:
     order: list[ColumnElement[Any]] = [_directed(column, descending), _directed(_t.id, descending)]
     if column.nullable:
         order.insert(0, column.is_(None))
+    if wanted.sort.field is SortField.POSITION:
+        order[:0] = _fixed_place(_which(wanted.list_id), _which(wanted.parent_id), descending)
     statement = statement.order_by(*order).limit(bindparam("limit"))
     return statement.offset(bindparam("offset")) if wanted.offset else statement
 

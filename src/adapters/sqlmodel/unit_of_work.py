@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+
 from adapters.sqlmodel.database import Database, Transaction
 from adapters.sqlmodel.idempotency import SqlIdempotencyKeys
 from adapters.sqlmodel.lists import SqlListRepository
 from adapters.sqlmodel.repository import SqlTaskRepository
+from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.users import SqlUserRepository
 from application.ports import AbstractUnitOfWork, AccountsUnitOfWork, UnitOfWork
+
+
+def _hold(dialect: Dialect) -> ClauseElement:
+    """PostgreSQL: a lock on the key's hash until the transaction ends (a transaction-level advisory
+    lock, which a transaction-mode pooler keeps with its transaction). SQLite: the process's write
+    lock, taken now (a read that locks is served as a write: sqlite.py), which every writer waits
+    for; other processes wait for BEGIN IMMEDIATE."""
+    if dialect.name == "postgresql":
+        return select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0)))
+    return select(literal_column("1")).with_for_update()
+
+
+_HOLD = Statement(_hold)
 
 
 class _TransactionUnitOfWork(AbstractUnitOfWork):
@@ -55,6 +73,10 @@ class SqlUnitOfWork(_TransactionUnitOfWork, UnitOfWork):
     def __init__(self, owner_id: str, *, database: Database[Any]) -> None:
         super().__init__(database=database)
         self.owner_id: str = owner_id
+
+    async def hold(self, topic: str) -> None:
+        # The topic first: an owner id may hold any character, so nothing after it can be mistaken.
+        await self._transaction.fetch(_HOLD, {"key": f"{topic}:{self.owner_id}"})
 
     def _bind(self, transaction: Transaction[Any]) -> None:
         self.tasks = SqlTaskRepository(self.owner_id, transaction)

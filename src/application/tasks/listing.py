@@ -49,15 +49,19 @@ class ListTasks:
         with_total: bool = False,
         list_id: UUID | Unset | None = UNSET,
         parent_id: UUID | Unset | None = UNSET,
+        top_level: bool = False,
     ) -> TaskPage:
         """`offset` skips that many tasks first (at most MAX_OFFSET); `with_total` also counts
         every task the filters select. `list_id`: one list's tasks (None: the Inbox's);
         `parent_id`: one task's subtasks (None: top-level tasks only); a list or task that is not
-        the owner's is ListNotFound or TaskNotFound."""
+        the owner's is ListNotFound or TaskNotFound. `top_level`: only tasks that are no subtask
+        (with a `parent_id` too, the two select nothing together)."""
         if limit < 1:
             raise ValueError("a page holds at least one task")
         if not 0 <= offset <= MAX_OFFSET:
             raise InvalidSelection("offset", f"must be from 0 to {MAX_OFFSET}")
+        if top_level and isinstance(parent_id, Unset):
+            parent_id = None
         sort = sort or Sort()
         # The same instant however it was written: stored times are UTC, and SQLite compares clock
         # readings, not instants.
@@ -107,6 +111,8 @@ class ListTasks:
         )
         async with self._uow(owner_id) as uow:
             await require_places(uow, list_id, parent_id)
+            if top_level and parent_id is not None:
+                return TaskPage(items=[], next_cursor=None, total=0 if with_total else None)
             rows = await uow.tasks.find(wanted)
             total = await uow.tasks.count(wanted) if with_total else None
         items = rows[:limit]

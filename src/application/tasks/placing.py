@@ -119,7 +119,9 @@ async def _task(uow: UnitOfWork, task_id: UUID, *, for_update: bool = False) -> 
 
 
 async def _check_nesting(uow: UnitOfWork, task: Task | None, parent: Task) -> None:
-    """No cycle, and no deeper than MAX_DEPTH levels, the task's own subtasks counted."""
+    """No cycle, and no deeper than MAX_DEPTH levels, the task's own subtasks counted. Checked
+    holding the owner's trees, so two moves cannot each pass and together make a cycle."""
+    await uow.hold("trees")
     above = await uow.tasks.ancestry(parent.id)
     if task is not None and (parent.id == task.id or task.id in above):
         raise InvalidPlacement("parent_id", "must not be the task itself or one of its subtasks")

@@ -106,9 +106,11 @@ def _serve(app: FastAPI, router: APIRouter) -> None:
     """Put a router's routes on the app itself. Each route is complete as its router declared it
     (prefix, tags, responses, dependencies); `include_router` would keep the router as a nested
     route that every request is matched through twice, for settings given at inclusion, which
-    these routers do not use. The /api/v1 routes refuse query parameters they do not take."""
+    these routers do not use. The /api/v1 routes refuse query parameters they do not take (but
+    a 405 answers a method the path lacks, whatever its parameters)."""
     for route in router.routes:
-        if isinstance(route, APIRoute) and route.path.startswith("/api/v1/"):
+        refuses_the_method = hasattr(getattr(route, "endpoint", None), "allowed")
+        if isinstance(route, APIRoute) and route.path.startswith("/api/v1/") and not refuses_the_method:
             refusing_unknown_parameters(route)
     app.router.routes.extend(router.routes)
 

@@ -6,7 +6,7 @@ import dataclasses
 import re
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, get_args, get_type_hints
 from uuid import UUID
 
 from pydantic import (
@@ -19,7 +19,6 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     create_model,
-    model_validator,
 )
 from pydantic.fields import FieldInfo
 
@@ -233,22 +232,18 @@ class TaskListQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=512)
     list_id: ListFilter = None
     parent_id: UUID | None = Field(default=None, description="Only the subtasks of this task of yours.")
-    top_level: bool | None = Field(default=None, description="`true`: only tasks that are no subtask.")
-
-    @model_validator(mode="after")
-    def _one_level(self) -> Self:
-        if self.parent_id is not None and self.top_level:
-            raise ValueError("top_level=true and parent_id cannot be asked together")
-        return self
+    top_level: bool = Field(
+        default=False, description="`true`: only tasks that are no subtask (with `parent_id`: none)."
+    )
 
     @property
     def list_wanted(self) -> UUID | Unset | None:
         return _list_wanted(self.list_id)
 
     @property
-    def parent_wanted(self) -> UUID | Unset | None:
-        """UNSET: any level; None: the top level; an id: that task's subtasks."""
-        return self.parent_id if self.parent_id is not None or self.top_level else UNSET
+    def parent_wanted(self) -> UUID | Unset:
+        """UNSET: any parent; an id: that task's subtasks (`top_level` is said apart)."""
+        return UNSET if self.parent_id is None else self.parent_id
 
 
 class _ShownTask(BaseModel):
@@ -403,19 +398,38 @@ class ListsPublic(BaseModel):
     items: list[ListPublic]
 
 
-class TaskBulk(BaseModel):
-    """Body of POST /bulk: what to do, and to which of the caller's tasks (and for `move`, to which
-    list: `list_id`, null for the Inbox)."""
-
+class _TaskBulkBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: BulkAction
     ids: Annotated[list[UUID], Field(min_length=1, max_length=MAX_BULK_IDS)]
-    list_id: ListRef = None
 
     @property
     def list_wanted(self) -> UUID | Unset | None:
-        return self.list_id if "list_id" in self.model_fields_set else UNSET
+        return UNSET
+
+
+class TaskBulkChange(_TaskBulkBase):
+    """Complete, reopen or delete the tasks named."""
+
+    action: Literal["complete", "reopen", "delete"]
+
+
+class TaskBulkMove(_TaskBulkBase):
+    """Move the tasks named to the top level of list `list_id` (null: the Inbox)."""
+
+    action: Literal["move"]
+    list_id: ListRef
+
+    @property
+    def list_wanted(self) -> UUID | Unset | None:
+        return self.list_id
+
+
+# Body of POST /bulk: what to do (`action` says which of the two shapes), to which of the caller's tasks.
+TaskBulk = Annotated[TaskBulkChange | TaskBulkMove, Field(discriminator="action")]
+_SHAPED = {*get_args(TaskBulkChange.model_fields["action"].annotation), "move"}
+if {action.value for action in BulkAction} != _SHAPED:
+    raise TypeError("each bulk action needs its body shape")
 
 
 class TaskBulkPublic(BaseModel):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response, status
 from application.queries import Sort
 from application.tasks import (
     ActOnTasks,
+    BulkAction,
     CreateTask,
     CreateTaskOnce,
     DeleteTask,
@@ -102,6 +103,7 @@ async def list_tasks(
         cursor=query.cursor,
         list_id=query.list_wanted,
         parent_id=query.parent_wanted,
+        top_level=query.top_level,
     )
     return json_answer(
         TaskPagePublic(items=[TaskPublic.of(task) for task in page.items], next_cursor=page.next_cursor)
@@ -123,7 +125,9 @@ async def task_stats(
     "/bulk", response_model=TaskBulkPublic, responses=problem_responses(404), description=BULK_DESCRIPTION
 )
 async def act_on_tasks(body: TaskBulk, owner: Owner, act: Acting) -> TaskBulkPublic:
-    return TaskBulkPublic(affected=await act(owner, body.action, body.ids, list_id=body.list_wanted))
+    return TaskBulkPublic(
+        affected=await act(owner, BulkAction(body.action), body.ids, list_id=body.list_wanted)
+    )
 
 
 def _refuse_other_methods(path: str, *allowed: str) -> None:
