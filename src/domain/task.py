@@ -182,17 +182,7 @@ class Task:
                 due_at = self.due_at + shift
             except OverflowError:
                 due_at = None
-        draft = TaskDraft(
-            title=self.title,
-            description=self.description,
-            priority=self.priority,
-            tags=self.tags,
-            due_at=due_at,
-            recurrence=self.recurrence,
-        )
-        copy = Task.create(
-            id=id, owner_id=self.owner_id, draft=draft, now=now, list_id=self.list_id, parent_id=parent_id
-        )
+        copy = self._again(id=id, now=now, due_at=due_at, parent_id=parent_id)
         copy.position = self.position
         return copy
 
@@ -213,6 +203,12 @@ class Task:
         due_at = advance(start, self.recurrence)
         if due_at is None:
             return None  # the next one would fall after the last representable time
+        successor = self._again(id=id, now=now, due_at=due_at, parent_id=self.parent_id)
+        self.successor_id = successor.id
+        return successor
+
+    def _again(self, *, id: UUID, now: datetime, due_at: datetime | None, parent_id: UUID | None) -> Task:
+        """A new task like this one, open, in its list, due at `due_at`, under `parent_id`."""
         draft = TaskDraft(
             title=self.title,
             description=self.description,
@@ -221,16 +217,9 @@ class Task:
             due_at=due_at,
             recurrence=self.recurrence,
         )
-        successor = Task.create(
-            id=id,
-            owner_id=self.owner_id,
-            draft=draft,
-            now=now,
-            list_id=self.list_id,
-            parent_id=self.parent_id,
+        return Task.create(
+            id=id, owner_id=self.owner_id, draft=draft, now=now, list_id=self.list_id, parent_id=parent_id
         )
-        self.successor_id = successor.id
-        return successor
 
     def _touch(self, now: datetime) -> None:
         self.updated_at = now

@@ -14,6 +14,7 @@ from entrypoints.http.auth import Owner
 from entrypoints.http.schemas import TaskPublic
 
 TaskId = Annotated[UUID, "the task's id"]
+ListId = Annotated[UUID, "the list's id"]
 CONDITIONAL = (
     'Send `If-Match: "<version>"` (the ETag of the task you last saw) to act only if nobody '
     "changed the task since: otherwise the answer is 412 and nothing changes."
@@ -53,19 +54,28 @@ def accepted_versions(if_match: str) -> frozenset[int] | None:
 
 @dataclass(frozen=True, slots=True)
 class NamedTask:
-    """What a request to `/{task_id}` names: the caller, the task, and the versions of it that its
-    If-Match accepts (None: any)."""
+    """What a request to `/{task_id}` (or `/lists/{list_id}`) names: the caller, the task (or list),
+    and the versions of it that its If-Match accepts (None: any)."""
 
     owner: str
     task_id: UUID
     versions: frozenset[int] | None
+
+    @property
+    def list_id(self) -> UUID:
+        return self.task_id
 
 
 async def _named_task(task_id: TaskId, owner: Owner, if_match: IfMatch = "*") -> NamedTask:
     return NamedTask(owner, task_id, accepted_versions(if_match))
 
 
+async def _named_list(list_id: ListId, owner: Owner, if_match: IfMatch = "*") -> NamedTask:
+    return NamedTask(owner, list_id, accepted_versions(if_match))
+
+
 Named = Annotated[NamedTask, Depends(_named_task)]
+NamedList = Annotated[NamedTask, Depends(_named_list)]
 
 
 def answer(

@@ -1,15 +1,13 @@
 """Routes for /api/v1/lists: parse, call one use case, shape the answer."""
 
-from dataclasses import dataclass
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response, status
 
 from application.lists import CreateList, DeleteList, GetList, ListLists, MoveList, UpdateList
 from application.summaries import ListSummary
 from entrypoints.http.auth import Owner
-from entrypoints.http.conditional import IfMatch, accepted_versions, etag, json_answer
+from entrypoints.http.conditional import ListId, NamedList, etag, json_answer
 from entrypoints.http.dependencies import provided
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.query import query_model
@@ -28,21 +26,6 @@ Getting = Annotated[GetList, Depends(provided(GetList))]
 Updating = Annotated[UpdateList, Depends(provided(UpdateList))]
 Moving = Annotated[MoveList, Depends(provided(MoveList))]
 Deleting = Annotated[DeleteList, Depends(provided(DeleteList))]
-ListId = Annotated[UUID, "the list's id"]
-
-
-@dataclass(frozen=True, slots=True)
-class NamedList:
-    owner: str
-    list_id: UUID
-    versions: frozenset[int] | None
-
-
-async def _named_list(list_id: ListId, owner: Owner, if_match: IfMatch = "*") -> NamedList:
-    return NamedList(owner, list_id, accepted_versions(if_match))
-
-
-Named = Annotated[NamedList, Depends(_named_list)]
 
 
 def _answer(summary: ListSummary, *, status_code: int = 200, location: str | None = None) -> Response:
@@ -82,7 +65,7 @@ async def get_list(list_id: ListId, owner: Owner, get: Getting) -> Response:
     responses=problem_responses(404, 412),
     description=CONDITIONAL_LIST,
 )
-async def update_list(named: Named, body: ListUpdate, update: Updating) -> Response:
+async def update_list(named: NamedList, body: ListUpdate, update: Updating) -> Response:
     return _answer(await update(named.owner, named.list_id, body.to_changes(), if_match=named.versions))
 
 
@@ -92,7 +75,7 @@ async def update_list(named: Named, body: ListUpdate, update: Updating) -> Respo
     responses=problem_responses(404, 412),
     description=CONDITIONAL_LIST,
 )
-async def move_list(named: Named, body: ListMove, move: Moving) -> Response:
+async def move_list(named: NamedList, body: ListMove, move: Moving) -> Response:
     """Put the list just after the list `after` (null: first)."""
     return _answer(await move(named.owner, named.list_id, body.after, if_match=named.versions))
 
@@ -104,6 +87,6 @@ async def move_list(named: Named, body: ListMove, move: Moving) -> Response:
     responses=problem_responses(404, 412),
     description=CONDITIONAL_LIST,
 )
-async def delete_list(named: Named, delete: Deleting) -> None:
+async def delete_list(named: NamedList, delete: Deleting) -> None:
     """Delete the list and every task in it, in one transaction."""
     await delete(named.owner, named.list_id, if_match=named.versions)
