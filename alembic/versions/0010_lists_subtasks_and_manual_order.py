@@ -77,8 +77,11 @@ def upgrade() -> None:
     with op.batch_alter_table("tasks", recreate=recreate) as batch:
         batch.alter_column("position", existing_type=BYTE_ORDER_TEXT, nullable=False)
         batch.create_check_constraint("not_own_parent", "parent_id IS NULL OR parent_id <> id")
-        batch.create_unique_constraint(op.f("uq_tasks_id_user_id"), ["id", "user_id"])
-    # Apart: on SQLite the rebuilt table's key to its own rows needs their unique key there first.
+        # The primary key becomes (id, user_id): what the key to a task's parent refers to.
+        if postgres:
+            batch.drop_constraint("pk_tasks", type_="primary")
+        batch.create_primary_key("pk_tasks", ["id", "user_id"])
+    # Apart: on SQLite the rebuilt table's key to its own rows needs their primary key there first.
     with op.batch_alter_table("tasks", recreate=recreate) as batch:
         batch.create_foreign_key(
             "fk_tasks_list", "lists", ["list_id", "user_id"], ["id", "user_id"], ondelete="CASCADE"
@@ -89,7 +92,14 @@ def upgrade() -> None:
     if not postgres:
         _make_newest_first_indexes_again()
     op.create_index("ix_tasks_owner_place", "tasks", ["user_id", "list_id", "parent_id", "position", "id"])
-    op.create_index("ix_tasks_owner_parent", "tasks", ["user_id", "parent_id", "position", "id"])
+    subtasks_only = sa.text("parent_id IS NOT NULL")
+    op.create_index(
+        "ix_tasks_owner_parent",
+        "tasks",
+        ["user_id", "parent_id", "position", "id"],
+        postgresql_where=subtasks_only,
+        sqlite_where=subtasks_only,
+    )
 
 
 def downgrade() -> None:
@@ -101,7 +111,9 @@ def downgrade() -> None:
         batch.drop_constraint("fk_tasks_parent", type_="foreignkey")
         batch.drop_constraint("fk_tasks_list", type_="foreignkey")
     with op.batch_alter_table("tasks", recreate=recreate) as batch:
-        batch.drop_constraint(op.f("uq_tasks_id_user_id"), type_="unique")
+        if postgres:
+            batch.drop_constraint("pk_tasks", type_="primary")
+        batch.create_primary_key("pk_tasks", ["id"])
         batch.drop_constraint(op.f("ck_tasks_not_own_parent"), type_="check")
         batch.drop_column("position")
         batch.drop_column("parent_id")

@@ -5,10 +5,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from adapters.memory import InMemoryStore
 from application.lists import CreateList
-from application.tasks import ActOnTasks, BulkAction, CreateTask, CreateTaskOnce, GetTask, UpdateTask
+from application.queries import Sort
+from application.tasks import (
+    ActOnTasks,
+    BulkAction,
+    CreateTask,
+    CreateTaskOnce,
+    GetTask,
+    ListTasks,
+    MoveTask,
+    ToggleTask,
+    UpdateTask,
+)
 from application.tasks.placing import Destination
-from domain.task import TaskChanges, TaskDraft
+from domain.task import Recurrence, TaskChanges, TaskDraft
 from entrypoints.container import Container
 from tests.unit.conftest import _made
 from tests.unit.fakes import FakeClock
@@ -61,3 +73,38 @@ async def test_a_retried_idempotent_creation_answers_the_task_in_the_place_it_wa
 
     assert made.parent_id == parent.id
     assert (again.id, again.parent_id, again.position) == (made.id, parent.id, made.position)
+
+
+async def test_a_recurring_subtask_completed_before_its_recurring_parent_comes_back_once(
+    container: Container, create: CreateTask, toggle: ToggleTask, list_tasks: ListTasks
+) -> None:
+    parent = await create(OWNER, TaskDraft(title="Weekly review", recurrence=Recurrence.WEEKLY))
+    await create(
+        OWNER, TaskDraft(title="Inbox zero", recurrence=Recurrence.DAILY), Destination(parent_id=parent.id)
+    )
+    subtask = (await list_tasks(OWNER, parent_id=parent.id)).items[0]
+
+    await toggle(OWNER, subtask.id)  # brings the subtask's next occurrence, under the parent
+    await toggle(OWNER, parent.id)  # brings the parent's, with its subtasks again
+
+    everything = (await list_tasks(OWNER, limit=100)).items
+    next_parent = next(task for task in everything if task.title == "Weekly review" and not task.completed)
+    under_it = [task for task in everything if task.parent_id == next_parent.id]
+    assert [(task.title, task.completed) for task in under_it] == [("Inbox zero", False)]
+
+
+async def test_a_move_whose_rebalance_gives_the_task_back_its_own_key_still_reorders_the_group(
+    container: Container, store: InMemoryStore, create: CreateTask, list_tasks: ListTasks
+) -> None:
+    made = {name: await create(OWNER, TaskDraft(title=name)) for name in "AXYBTD"}
+    # A group rebalanced once (a0, a1, ...), then two moves into the same gap that tied (X, Y).
+    keys = {"A": "a0", "X": "a0V", "Y": "a0V", "B": "a1", "T": "a2", "D": "a3"}
+    for name, key in keys.items():
+        store.tasks[made[name].id].position = key
+    move = _made(MoveTask, container.use_cases.move_task)
+
+    await move(OWNER, made["T"].id, Destination(after=made["X"].id))
+
+    listed = (await list_tasks(OWNER, parent_id=None, sort=Sort.parse("position"))).items
+    assert [task.title for task in listed] == list("AXTYBD")
+    assert len({task.position for task in listed}) == 6

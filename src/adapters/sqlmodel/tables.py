@@ -85,8 +85,9 @@ class TaskRow(SQLModel, table=True):
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         # Composite keys: a task's list and its parent are its owner's, whatever the code above
-        # does; deleting a list deletes its tasks, deleting a task deletes its subtasks.
-        UniqueConstraint("id", "user_id"),
+        # does; deleting a list deletes its tasks, deleting a task deletes its subtasks. The
+        # parent's key is the primary key itself, (id, owner): every read names both anyway, and
+        # a second unique index would cost every write.
         ForeignKeyConstraint(
             ["list_id", "user_id"], ["lists.id", "lists.user_id"], ondelete="CASCADE", name="fk_tasks_list"
         ),
@@ -99,7 +100,7 @@ class TaskRow(SQLModel, table=True):
     )
 
     id: UUID = Field(primary_key=True)
-    user_id: str = Field(sa_type=String(OWNER_ID_MAX_LENGTH), nullable=False)
+    user_id: str = Field(sa_type=String(OWNER_ID_MAX_LENGTH), primary_key=True)
     title: str = Field(sa_type=String(200), nullable=False)
     description: str | None = Field(default=None, sa_type=String(2000), nullable=True)
     # Stored as a rank (0 low, 1 medium, 2 high) so "sort by priority" is an index order.
@@ -155,12 +156,17 @@ Index(
     tasks_table.c.position,
     tasks_table.c.id,
 )
+# Only subtasks are in it (most tasks are none): making a top-level task, the common write, does
+# not touch it, and every query through it names a parent, which implies one.
+_IS_SUBTASK = tasks_table.c.parent_id.is_not(None)
 Index(
     "ix_tasks_owner_parent",
     tasks_table.c.user_id,
     tasks_table.c.parent_id,
     tasks_table.c.position,
     tasks_table.c.id,
+    postgresql_where=_IS_SUBTASK,
+    sqlite_where=_IS_SUBTASK,
 )
 # "Tasks carrying all these tags" on PostgreSQL: a containment search on the JSONB array. SQLite
 # would make it a B-tree over the JSON text that no query uses (it filters with json_each).

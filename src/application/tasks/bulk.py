@@ -53,6 +53,7 @@ class ActOnTasks(TaskWriter):
                 await uow.tasks.delete_many(wanted)
                 affected = len(found)
             elif action is BulkAction.MOVE:
+                await uow.hold("trees")  # before any row lock, as every change of the trees
                 found = await uow.tasks.get_many(wanted, for_update=True)
                 _require_all(wanted, found)
                 target, _ = await place_of_new(uow, Destination(list_id=list_id, parent_id=None))

@@ -48,8 +48,14 @@ async def _bring_subtasks(
     start = task.due_at or task.completed_at or now
     shift = None if successor.due_at is None else successor.due_at - start
     copies = {task.id: successor.id}
+    inside = {below.id for below in subtree}
     for below in subtree:  # parents before their children
-        copy = below.open_copy(id=ids.new_id(), now=now, parent_id=copies[below.parent_id], shift=shift)  # type: ignore[index]
+        parent = copies.get(below.parent_id) if below.parent_id is not None else None
+        if parent is None or below.successor_id in inside:
+            # A recurring subtask completed before brought its own next occurrence into this
+            # tree already: that one is copied, not this one too (nor what is under this one).
+            continue
+        copy = below.open_copy(id=ids.new_id(), now=now, parent_id=parent, shift=shift)
         copies[below.id] = copy.id
         await uow.tasks.add(copy)
 
@@ -80,6 +86,9 @@ class _ChangeTask(TaskWriter):
         """Apply the changes `wanted` makes of the loaded task, and move it to `destination`
         (a PATCH of its list or parent, a move): one new version for both."""
         async with self._uow(owner_id) as uow:
+            if destination.asks:
+                # Before any row lock: every change of the owner's trees takes this hold first.
+                await uow.hold("trees")
             task = await uow.tasks.get(task_id, for_update=True)
             if task is None:
                 raise TaskNotFound(task_id)
@@ -88,9 +97,11 @@ class _ChangeTask(TaskWriter):
             now = self._clock.now()
             place = await placing(uow, task, destination, now) if destination.asks else None
             changes = wanted(task)
-            if await store_change(
+            changed = await store_change(
                 uow, task, lambda task, now: task.apply(changes, now, place=place), now, self._ids
-            ):
+            )
+            # A move may have rebalanced the siblings even when the task keeps its own key.
+            if changed or destination.asks:
                 await uow.commit()
         return task
 

@@ -46,7 +46,10 @@ STAY = Destination()
 
 async def place_of_new(uow: UnitOfWork, destination: Destination) -> tuple[UUID | None, UUID | None]:
     """The list and parent of a task about to be made (it goes last: its position is its creation
-    time's). The list and the parent named are held until the unit of work ends."""
+    time's). The list and the parent named are held until the unit of work ends, and the owner's
+    trees (a subtask made while its parent moves to another list must move with it)."""
+    if isinstance(destination.parent_id, UUID):
+        await uow.hold("trees")
     list_id, parent_id, _ = await _resolved(uow, None, destination)
     return list_id, parent_id
 
@@ -186,12 +189,16 @@ async def _rebalanced(
         index = len(order)
     elif anchor is None:
         index = 0
-    else:
+    elif anchor.id in order:
         index = order.index(anchor.id) + 1
+    else:  # it left the group since it was read: the whole move runs again
+        raise TransientConflict(f"task {anchor.id} moved during a move after it")
     order.insert(index, task.id)
     fresh = dict(zip(order, fresh_positions(len(order)), strict=True))
     siblings = await uow.tasks.get_many([sibling for sibling in order if sibling != task.id], for_update=True)
     for sibling in siblings.values():
+        if Place.of(sibling) != place:
+            raise TransientConflict(f"task {sibling.id} moved during a rebalance")
         loaded = sibling.version
         if sibling.apply_position(fresh[sibling.id], now) and not await uow.tasks.update(
             sibling, expected_version=loaded

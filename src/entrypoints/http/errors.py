@@ -158,8 +158,9 @@ async def _invalid_field(_: Request, error: InvalidField) -> ProblemResponse:
     if isinstance(error, InvalidPlacement):
         return problem(422, "The task cannot go there.", errors=errors)
     subject = "request"
-    if isinstance(error, InvalidTask | InvalidUser | InvalidList):
-        subject = {InvalidTask: "task", InvalidUser: "account", InvalidList: "list"}[type(error)]
+    for kind, named in ((InvalidTask, "task"), (InvalidUser, "account"), (InvalidList, "list")):
+        if isinstance(error, kind):
+            subject = named
     return problem(422, f"The {subject} is not valid.", errors=errors)
 
 
