@@ -8,7 +8,7 @@ from uuid import UUID
 
 from application.errors import TransientConflict
 from application.ports import UnitOfWork
-from application.positions import fresh_positions, needs_rebalance, position_between
+from application.positions import fitting_between, fresh_positions
 from application.retry import retry_transient
 from application.summaries import ListSummary
 from application.tasks.changes import TaskWriter
@@ -106,10 +106,8 @@ class MoveList(_ListUseCase):
                 raise ListNotFound(after)
             before = order[index - 1].position if index > 0 else None
             beyond = order[index].position if index < len(order) else None
-            position = None
-            if before is None or beyond is None or before < beyond:  # neighbours that tie: rebalance
-                position = position_between(before, beyond)
-            if position is None or needs_rebalance(position):
+            position = fitting_between(before, beyond)
+            if position is None:
                 position = await self._rebalance(uow, ids, index, list_id, now)
             task_list.move_to(position, now)
             return await _stored(uow, task_list, loaded)

@@ -7,8 +7,6 @@ MAX_POSITION_LENGTH is given fresh, evenly spread ones in its current order (a r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from fractional_indexing import generate_key_between, generate_n_keys_between
 
 # Long enough that a rebalance is rare (a key gains a character about every five inserts at the
@@ -28,13 +26,14 @@ def fresh_positions(count: int) -> list[str]:
     return [str(key) for key in generate_n_keys_between(None, None, count)] if count else []
 
 
+def fitting_between(before: str | None, after: str | None) -> str | None:
+    """A position between two neighbours' (None: no bound on that side), or None when the group
+    needs a rebalance first: the neighbours tie, or the key would grow past MAX_POSITION_LENGTH."""
+    if before is not None and after is not None and before >= after:
+        return None
+    position = position_between(before, after)
+    return None if needs_rebalance(position) else position
+
+
 def needs_rebalance(position: str) -> bool:
     return len(position) > MAX_POSITION_LENGTH
-
-
-def placed(siblings: Sequence[str], index: int) -> str:
-    """The position for an item put at `index` among `siblings` (their positions, in order, the
-    moved item not among them): 0 is first, len(siblings) last."""
-    before = siblings[index - 1] if index > 0 else None
-    after = siblings[index] if index < len(siblings) else None
-    return position_between(before, after)

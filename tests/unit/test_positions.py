@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from application.positions import (
     MAX_POSITION_LENGTH,
+    fitting_between,
     fresh_positions,
     needs_rebalance,
-    placed,
     position_between,
 )
 from domain.task import position_at
@@ -33,7 +33,9 @@ def apply_moves(count: int, wanted_moves: list[tuple[int, int]]) -> tuple[list[s
             break
         item = order.pop(which % len(order))
         index = where % (len(order) + 1)
-        new = placed([position[other] for other in order], index)
+        siblings = [position[other] for other in order]
+        before = siblings[index - 1] if index > 0 else None
+        new = position_between(before, siblings[index] if index < len(siblings) else None)
         order.insert(index, item)
         if needs_rebalance(new):
             position = dict(zip(order, fresh_positions(len(order)), strict=True))
@@ -116,3 +118,12 @@ def test_every_rebalanced_position_sorts_before_any_time_made_one() -> None:
     rebalanced = fresh_positions(2000)
 
     assert max(rebalanced) < position_at(datetime(1970, 1, 1, tzinfo=UTC))
+
+
+def test_neighbours_that_tie_or_a_key_too_long_ask_for_a_rebalance() -> None:
+    first, second = fresh_positions(2)
+
+    assert first < (fitting_between(first, second) or "") < second
+    assert fitting_between(first, first) is None
+    assert fitting_between(second, first) is None
+    assert fitting_between(first + "z" * MAX_POSITION_LENGTH, first + "z" * MAX_POSITION_LENGTH + "V") is None

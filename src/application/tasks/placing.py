@@ -12,7 +12,7 @@ from uuid import UUID
 
 from application.errors import TransientConflict
 from application.ports import UnitOfWork
-from application.positions import fresh_positions, needs_rebalance, position_between
+from application.positions import fitting_between, fresh_positions
 from application.queries import Place, Sibling
 from domain.errors import InvalidPlacement, ListNotFound, TaskNotFound
 from domain.task import MAX_DEPTH, UNSET, Placing, Task, Unset
@@ -167,10 +167,9 @@ async def _position(
         before, beyond = neighbour, None
     else:
         before, beyond = None, neighbour
-    if before is None or beyond is None or before < beyond:
-        position = position_between(before, beyond)
-        if not needs_rebalance(position):
-            return position
+    position = fitting_between(before, beyond)
+    if position is not None:
+        return position
     return await _rebalanced(uow, task, place, start, after, now)
 
 
