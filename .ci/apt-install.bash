@@ -78,9 +78,12 @@ apt_install() {
     echo "Installing $PACKAGE with apt-get (waiting up to ${LOCK_TIMEOUT}s for another apt or dpkg)..." >&2
     # `apt-get update` does not wait for the lists lock (DPkg::Lock::Timeout is the dpkg lock's):
     # try again until the timeout. `apt-get install` waits for the dpkg lock itself.
-    local deadline=$((SECONDS + LOCK_TIMEOUT))
+    # SECONDS counts whole seconds, so the deadline can pass during the first try: it always gets
+    # a second one.
+    local deadline=$((SECONDS + LOCK_TIMEOUT)) tries=0
     until apt_get update -qq; do
-        if ! lock_held || ((SECONDS >= deadline)); then
+        tries=$((tries + 1))
+        if ! lock_held || ((tries > 1 && SECONDS >= deadline)); then
             apt_failed update
         fi
         sleep 1
