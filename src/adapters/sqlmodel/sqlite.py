@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import logging
+import math
 import queue
 import sqlite3
 import threading
@@ -18,16 +20,26 @@ from adapters.sqlmodel.statements import Compiled, Statement
 from adapters.sqlmodel.transactions import TransactionPolicy
 
 BUSY_TIMEOUT_MS = 5000
+AUTOCHECKPOINT_PAGES = 20_000
+# How often, at most, the WAL's new pages are copied into the database file: a page written many
+# times in that while (an index's page, say) is copied once.
+CHECKPOINT_EVERY_S = 1.0
 PRAGMAS = (
     # WAL lets readers run beside a writer; busy_timeout waits for another process's lock.
     "PRAGMA journal_mode=WAL",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
+    # The WAL is checkpointed in the background (SqliteDatabase.checkpoint_soon); a writer
+    # checkpoints on its own, on its COMMIT, only past this many pages (80 MB at 4 KB), should the
+    # background ever not keep up. After a checkpoint the WAL file is cut back to 64 MB.
+    f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}",
+    "PRAGMA journal_size_limit=67108864",
 )
 # Busy or locked once busy_timeout ran out (another process writing): worth running the work again.
 _BUSY = ("SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED")
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 Write = tuple[str, Sequence[Any]]  # a statement's SQL and its arguments, as sqlite3 takes them
 
 
@@ -137,11 +149,30 @@ def _write_then(
     return cursor.fetchall() if rows else cursor.rowcount
 
 
-def _commit(connection: sqlite3.Connection, writes: list[Write]) -> None:
+def _commit(connection: sqlite3.Connection, writes: list[Write], checkpoint: bool = False) -> None:
+    """Send the writes held back and commit; then, if asked, checkpoint (see _checkpoint_after)."""
     for write in writes:
         connection.execute(*write)
     if connection.in_transaction:
         connection.execute("COMMIT")
+    if checkpoint:
+        _checkpoint_after(connection)
+
+
+def _checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
+    """Copy the WAL's pages into the database file, without waiting for anyone (PASSIVE): whether
+    it was kept from finishing, the WAL's pages, and the pages now copied."""
+    ((busy, pages, copied),) = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    return busy, pages, copied
+
+
+def _checkpoint_after(connection: sqlite3.Connection) -> None:
+    """The writer's share of a background checkpoint, after a COMMIT: the pages written while the
+    checkpointer copied. Whatever comes of it, the COMMIT stands: a failure is only logged."""
+    try:
+        _checkpoint(connection)
+    except sqlite3.Error:
+        log.warning("SQLite checkpoint failed", exc_info=True)
 
 
 def _rollback(connection: sqlite3.Connection) -> None:
@@ -149,18 +180,20 @@ def _rollback(connection: sqlite3.Connection) -> None:
         connection.execute("ROLLBACK")
 
 
-def _commit_group(connection: sqlite3.Connection, group: list[list[Write]]) -> list[Exception | None]:
+def _commit_group(
+    connection: sqlite3.Connection, group: list[list[Write]], checkpoint: bool = False
+) -> list[Exception | None]:
     """Several units of work's writes in one transaction, each under a savepoint of its own so
     that one failing leaves the others whole; what failed, by unit of work. A unit of work alone
     needs no savepoint. When the transaction itself fails, none of them was kept, and the error is
-    raised for all."""
+    raised for all. Once committed, a checkpoint if asked (see _checkpoint_after)."""
     alone = len(group) == 1
     connection.execute("BEGIN IMMEDIATE")
     try:
         outcomes: list[Exception | None] = []
         for writes in group:
             if alone:
-                _commit(connection, writes)
+                _commit(connection, writes, checkpoint)
                 return [None]
             connection.execute("SAVEPOINT unit_of_work")
             try:
@@ -177,6 +210,8 @@ def _commit_group(connection: sqlite3.Connection, group: list[list[Write]]) -> l
         with contextlib.suppress(sqlite3.Error):
             _rollback(connection)
         raise
+    if checkpoint:
+        _checkpoint_after(connection)
     return outcomes
 
 
@@ -241,18 +276,21 @@ class SqliteTransaction(Transaction[SqliteConnection]):
         if verb == "COMMIT":
             self._sending(held)
             self.database.starting(verb)
-            await self.connection.call(_commit, held)
+            await self.connection.call(_commit, held, self.database.taking_the_rest())
         else:
             self.database.starting(verb)
             await self.connection.call(_rollback)
         # Only once it went through: after a failure the unit of work's end rolls back first.
         self.writing = False
         self.database.release_writer()
+        if verb == "COMMIT":
+            self.database.checkpoint_soon()
 
 
 class SqliteDatabase(Database[SqliteConnection]):
     """Two connections per process, each on a thread of its own: more would only take turns at the
-    one core a worker runs on, and each holds a page cache of its own.
+    one core a worker runs on, and each holds a page cache of its own. (A third, on a thread of its
+    own too, only checkpoints: see checkpoint_soon.)
 
     Units of work whose writes need no answer before they commit (creating a task) are committed
     together: whoever is waiting when the writer comes free goes in the same transaction, each
@@ -264,12 +302,22 @@ class SqliteDatabase(Database[SqliteConnection]):
     dialect = SQLiteDialect_pysqlite()
 
     def __init__(
-        self, path: str, policy: TransactionPolicy, *, slow_statement_ms: float | None = None
+        self,
+        path: str,
+        policy: TransactionPolicy,
+        *,
+        slow_statement_ms: float | None = None,
+        checkpoint_every_s: float = CHECKPOINT_EVERY_S,
     ) -> None:
         super().__init__(policy, slow_statement_ms=slow_statement_ms)
         self._path = path
         self._reader: SqliteConnection | None = None
         self._writer: SqliteConnection | None = None
+        self._checkpointer: SqliteConnection | None = None
+        self._checkpoint_every_s = checkpoint_every_s
+        self._checkpointed_at = -math.inf
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._rest_to_checkpoint = False
         self._opening: asyncio.Lock | None = None
         self._write_lock: asyncio.Lock | None = None
         self._waiting: list[tuple[list[Write], asyncio.Future[None]]] = []
@@ -346,16 +394,53 @@ class SqliteDatabase(Database[SqliteConnection]):
         writer = await self.writer()
         try:
             started = self.starting("COMMIT")
-            outcomes = await writer.call(_commit_group, [writes for writes, _ in group])
+            groups = [writes for writes, _ in group]
+            outcomes = await writer.call(_commit_group, groups, self.taking_the_rest())
             self.finished("COMMIT", started)
         finally:
             self.release_writer()
+        self.checkpoint_soon()
         for (_, done), outcome in zip(group, outcomes, strict=True):
             if not done.done():
                 if outcome is None:
                     done.set_result(None)
                 else:
                     done.set_exception(outcome)
+
+    def checkpoint_soon(self) -> None:
+        """After a commit: checkpoint in the background, unless one runs or ran a moment ago.
+
+        SQLite's own checkpoint runs in the writer's COMMIT once the WAL holds 1,000 pages. Under
+        load that is often, and every write waits for it: each new task goes into several indexes,
+        each on a page of its owner's, and copying those pages is most of what a creation costs
+        the database. Here the copying is done on a connection of its own, writers going on
+        meanwhile (SQLite's "application-initiated checkpoints", https://sqlite.org/wal.html), and
+        at most once a second, so a page written many times since is copied once. The writer then
+        copies the few pages written during that, right after its next COMMIT: the WAL is then
+        wholly in the database, and the next write starts it again from its beginning instead of
+        growing it. (The task takes no lock: one that outlived its event loop would hold it.)
+        """
+        loop = asyncio.get_running_loop()
+        running = self._checkpointing
+        if running is not None and not running.done() and running.get_loop() is loop:
+            return
+        if loop.time() - self._checkpointed_at >= self._checkpoint_every_s:
+            self._checkpointing = loop.create_task(self._checkpoint(), name="sqlite checkpoint")
+
+    async def _checkpoint(self) -> None:
+        try:
+            self._checkpointer = self._checkpointer or await SqliteConnection.open(self._path)
+            await self._checkpointer.call(_checkpoint)
+            self._rest_to_checkpoint = True
+        except Exception:  # the WAL only grows meanwhile, up to where the writer checkpoints itself
+            log.warning("SQLite checkpoint failed", exc_info=True)
+        finally:
+            self._checkpointed_at = asyncio.get_running_loop().time()
+
+    def taking_the_rest(self) -> bool:
+        """Whether the writer's next COMMIT is to be followed by its share of a checkpoint."""
+        rest, self._rest_to_checkpoint = self._rest_to_checkpoint, False
+        return rest
 
     async def _roll_back(self, transaction: SqliteTransaction) -> None:
         """After an error or a cancellation: a statement may still be running in the writer's
@@ -389,10 +474,13 @@ class SqliteDatabase(Database[SqliteConnection]):
         if self._committer is not None:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._committer)
-        for connection in (self._reader, self._writer):
+        running, self._checkpointing = self._checkpointing, None
+        if running is not None and running.get_loop() is asyncio.get_running_loop():
+            await asyncio.shield(running)  # it logs its own failure
+        for connection in (self._reader, self._writer, self._checkpointer):
             if connection is not None:
                 await connection.close()
-        self._reader = self._writer = None
+        self._reader = self._writer = self._checkpointer = None
 
 
 def _settle(group: list[tuple[list[Write], asyncio.Future[None]]], error: Exception | None) -> None:

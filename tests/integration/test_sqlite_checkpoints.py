@@ -1,0 +1,123 @@
+"""SQLite's WAL is copied into the database file in the background, by a connection of its own, and
+then started again from its beginning: it does not grow with the writes, a failed checkpoint costs
+no write, and closing the database closes that connection too."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from adapters.sqlmodel import sqlite as sqlite_adapter
+from adapters.sqlmodel.sqlite import SqliteDatabase
+from adapters.sqlmodel.transactions import TransactionPolicy
+from adapters.sqlmodel.unit_of_work import SqlUnitOfWork
+from domain.task import Task
+from tests.support.builders import a_task, new_owner
+from tests.support.databases import migrate
+
+COMMITS = 300
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path) -> Path:
+    """A migrated database of the test's own: what its WAL holds is this test's doing alone."""
+    path = tmp_path / "tasks.db"
+    migrate(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+def opened(path: Path, every_s: float) -> SqliteDatabase:
+    return SqliteDatabase(str(path), TransactionPolicy(), checkpoint_every_s=every_s)
+
+
+async def add(database: SqliteDatabase, task: Task) -> None:
+    async with SqlUnitOfWork(task.owner_id, database=database) as uow:
+        await uow.tasks.add(task)
+        await uow.commit()
+
+
+async def stored(database: SqliteDatabase, task: Task) -> Task | None:
+    async with SqlUnitOfWork(task.owner_id, database=database) as uow:
+        return await uow.tasks.get(task.id)
+
+
+def wal_pages(path: Path) -> int:
+    """How many pages the WAL file has room for: it only grows, so this is the most it ever held."""
+    page_size = sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
+    return Path(f"{path}-wal").stat().st_size // page_size
+
+
+@pytest.mark.parametrize(
+    ("every_s", "grows"), [(0.0, False), (math.inf, True)], ids=["checkpointed", "never"]
+)
+async def test_the_wal_starts_again_once_checkpointed_instead_of_growing_with_the_writes(
+    sqlite_file: Path, every_s: float, grows: bool
+) -> None:
+    database = opened(sqlite_file, every_s)
+    owner = new_owner()
+    try:
+        for n in range(COMMITS):
+            await add(database, a_task(owner, title=f"task {n}"))
+        pages = wal_pages(sqlite_file)
+    finally:
+        await database.close()
+
+    # Each commit writes a page of the table and one of each index, ten or so: without a
+    # checkpoint the WAL holds them all (SQLite's own comes only past AUTOCHECKPOINT_PAGES);
+    # checkpointed, it starts again every few commits.
+    assert (pages > 3 * COMMITS) is grows, pages
+
+
+async def test_writes_made_while_checkpoints_run_are_all_kept(sqlite_file: Path) -> None:
+    database = opened(sqlite_file, 0.0)
+    owner = new_owner()
+    tasks = [a_task(owner, title=f"task {n}") for n in range(200)]
+    try:
+        for start in range(0, len(tasks), 20):  # committed together, twenty at a time
+            await asyncio.gather(*(add(database, task) for task in tasks[start : start + 20]))
+        assert [await stored(database, task) for task in tasks] == tasks
+    finally:
+        await database.close()
+    with sqlite3.connect(sqlite_file) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert check.execute("SELECT count(*) FROM tasks").fetchone() == (len(tasks),)
+
+
+async def test_a_failed_checkpoint_is_logged_and_costs_no_write(
+    sqlite_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def failing(_connection: sqlite3.Connection) -> tuple[int, int, int]:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite_adapter, "_checkpoint", failing)
+    database = opened(sqlite_file, 0.0)
+    owner = new_owner()
+    tasks = [a_task(owner, title=f"task {n}") for n in range(5)]
+    try:
+        with caplog.at_level(logging.WARNING, logger=sqlite_adapter.__name__):
+            for task in tasks:
+                await add(database, task)
+            assert [await stored(database, task) for task in tasks] == tasks
+    finally:
+        await database.close()
+
+    failures = [record for record in caplog.records if record.message == "SQLite checkpoint failed"]
+    assert failures
+    assert all(record.exc_info and "disk I/O error" in str(record.exc_info[1]) for record in failures)
+
+
+async def test_closing_waits_for_the_checkpoint_and_closes_every_connection(sqlite_file: Path) -> None:
+    database = opened(sqlite_file, 0.0)
+    owner = new_owner()
+    for n in range(20):
+        await add(database, a_task(owner, title=f"task {n}"))
+
+    await database.close()
+
+    # SQLite removes the WAL when the last connection to the file closes, having copied it all.
+    assert not sqlite_file.with_name(f"{sqlite_file.name}-wal").exists()
