@@ -33,8 +33,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOOPBACK = {"127.0.0.1", "localhost"}
-# Swagger UI and ReDoc render from a fetched openapi.json: allow for a slow machine.
+# Swagger UI and ReDoc render from a fetched openapi.json: allow for a slow machine. The page's
+# own timeout does not reach `expect`, whose default is 5 s: ReDoc once took longer under load.
 RENDER_TIMEOUT_MS = 20_000
+expect.set_options(timeout=RENDER_TIMEOUT_MS)
 
 
 @dataclass
