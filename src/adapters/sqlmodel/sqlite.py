@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import copy
 import logging
-import math
 import queue
 import sqlite3
 import threading
@@ -49,13 +48,14 @@ class SqliteConnection:
     connection itself, so sqlite3's same-thread check stays on. (aiosqlite's design, down to what
     the group commit needs, which aiosqlite has no public call for: a function run in its thread.)"""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, role: str) -> None:
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, args=(path,), name="sqlite", daemon=True)
+        # Named for what it does ("sqlite writer"), as profilers and thread dumps show it.
+        self._thread = threading.Thread(target=self._serve, args=(path,), name=f"sqlite {role}", daemon=True)
 
     @classmethod
-    async def open(cls, path: str) -> SqliteConnection:
-        connection = cls(path)
+    async def open(cls, path: str, role: str) -> SqliteConnection:
+        connection = cls(path, role)
         connection._thread.start()
         try:
             await connection.call(_check)
@@ -171,7 +171,7 @@ def _checkpoint_after(connection: sqlite3.Connection) -> None:
     checkpointer copied. Whatever comes of it, the COMMIT stands: a failure is only logged."""
     try:
         _checkpoint(connection)
-    except sqlite3.Error:
+    except Exception:
         log.warning("SQLite checkpoint failed", exc_info=True)
 
 
@@ -307,7 +307,7 @@ class SqliteDatabase(Database[SqliteConnection]):
         policy: TransactionPolicy,
         *,
         slow_statement_ms: float | None = None,
-        checkpoint_every_s: float = CHECKPOINT_EVERY_S,
+        checkpoint_every_s: float | None = CHECKPOINT_EVERY_S,
     ) -> None:
         super().__init__(policy, slow_statement_ms=slow_statement_ms)
         self._path = path
@@ -315,7 +315,7 @@ class SqliteDatabase(Database[SqliteConnection]):
         self._writer: SqliteConnection | None = None
         self._checkpointer: SqliteConnection | None = None
         self._checkpoint_every_s = checkpoint_every_s
-        self._checkpointed_at = -math.inf
+        self._checkpointed_at: float | None = None
         self._checkpointing: asyncio.Task[None] | None = None
         self._rest_to_checkpoint = False
         self._opening: asyncio.Lock | None = None
@@ -354,7 +354,7 @@ class SqliteDatabase(Database[SqliteConnection]):
         await self._write_lock.acquire()
         try:
             if self._writer is None:
-                self._writer = await SqliteConnection.open(self._path)
+                self._writer = await SqliteConnection.open(self._path, "writer")
         except BaseException:
             self._write_lock.release()
             raise
@@ -420,20 +420,29 @@ class SqliteDatabase(Database[SqliteConnection]):
         wholly in the database, and the next write starts it again from its beginning instead of
         growing it. (The task takes no lock: one that outlived its event loop would hold it.)
         """
+        every, last = self._checkpoint_every_s, self._checkpointed_at
+        if every is None:
+            return  # SQLite's own checkpoints only
         loop = asyncio.get_running_loop()
         running = self._checkpointing
         if running is not None and not running.done() and running.get_loop() is loop:
             return
-        if loop.time() - self._checkpointed_at >= self._checkpoint_every_s:
+        if last is None or loop.time() - last >= every:
             self._checkpointing = loop.create_task(self._checkpoint(), name="sqlite checkpoint")
 
     async def _checkpoint(self) -> None:
         try:
-            self._checkpointer = self._checkpointer or await SqliteConnection.open(self._path)
-            await self._checkpointer.call(_checkpoint)
-            self._rest_to_checkpoint = True
+            self._checkpointer = self._checkpointer or await SqliteConnection.open(self._path, "checkpointer")
+            busy, _, _ = await self._checkpointer.call(_checkpoint)
+            # Kept from finishing (another process checkpointing): the writer would only copy the
+            # whole WAL itself, under its lock, which is what this is here to spare it.
+            self._rest_to_checkpoint = not busy
         except Exception:  # the WAL only grows meanwhile, up to where the writer checkpoints itself
             log.warning("SQLite checkpoint failed", exc_info=True)
+            broken, self._checkpointer = self._checkpointer, None  # the next one opens afresh
+            if broken is not None:
+                with contextlib.suppress(Exception):
+                    await broken.close()
         finally:
             self._checkpointed_at = asyncio.get_running_loop().time()
 
@@ -460,7 +469,7 @@ class SqliteDatabase(Database[SqliteConnection]):
         self._opening = self._opening or asyncio.Lock()
         async with asyncio.timeout_at(deadline), self._opening:
             if self._reader is None:
-                self._reader = await SqliteConnection.open(self._path)
+                self._reader = await SqliteConnection.open(self._path, "reader")
         return self._reader
 
     async def ping(self) -> None:
@@ -476,7 +485,7 @@ class SqliteDatabase(Database[SqliteConnection]):
                 await asyncio.shield(self._committer)
         running, self._checkpointing = self._checkpointing, None
         if running is not None and running.get_loop() is asyncio.get_running_loop():
-            await asyncio.shield(running)  # it logs its own failure
+            await asyncio.wait({running})  # it logs its own failure, and may have been cancelled
         for connection in (self._reader, self._writer, self._checkpointer):
             if connection is not None:
                 await connection.close()
