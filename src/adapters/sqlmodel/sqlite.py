@@ -159,11 +159,11 @@ def _commit(connection: sqlite3.Connection, writes: list[Write], checkpoint: boo
         _checkpoint_after(connection)
 
 
-def _checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
-    """Copy the WAL's pages into the database file, without waiting for anyone (PASSIVE): whether
-    it was kept from finishing, the WAL's pages, and the pages now copied."""
-    ((busy, pages, copied),) = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-    return busy, pages, copied
+def _checkpoint(connection: sqlite3.Connection) -> bool:
+    """Copy the WAL's pages into the database file, without waiting for anyone (PASSIVE); whether
+    it was kept from finishing. (fetchall: a statement left unfinished would keep a lock.)"""
+    ((busy, _pages, _copied),) = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    return bool(busy)
 
 
 def _checkpoint_after(connection: sqlite3.Connection) -> None:
@@ -433,7 +433,7 @@ class SqliteDatabase(Database[SqliteConnection]):
     async def _checkpoint(self) -> None:
         try:
             self._checkpointer = self._checkpointer or await SqliteConnection.open(self._path, "checkpointer")
-            busy, _, _ = await self._checkpointer.call(_checkpoint)
+            busy = await self._checkpointer.call(_checkpoint)
             # Kept from finishing (another process checkpointing): the writer would only copy the
             # whole WAL itself, under its lock, which is what this is here to spare it.
             self._rest_to_checkpoint = not busy
