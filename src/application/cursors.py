@@ -9,6 +9,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from application.errors import InvalidCursor
@@ -44,6 +45,26 @@ class CursorCodec:
             raise InvalidCursor("the cursor was made for other filters")
         return PagePosition(value=fields["v"], id=UUID(hex=fields["i"]))
 
+    def seal(self, fields: Mapping[str, object], purpose: str) -> str:
+        """Any small JSON object as a signed token that only `unseal` with the same `purpose` (what
+        it is for and whose it is) takes back."""
+        payload = json.dumps(fields, separators=(",", ":")).encode()
+        return _b64encode(self._sign(_purpose(purpose) + payload) + payload)
+
+    def unseal(self, token: str, purpose: str) -> dict[str, Any]:
+        """The fields sealed for `purpose`, or InvalidCursor."""
+        try:
+            raw = _b64decode(token)
+        except (binascii.Error, ValueError) as error:
+            raise InvalidCursor("the token is not valid") from error
+        signature, payload = raw[:_SIGNATURE_BYTES], raw[_SIGNATURE_BYTES:]
+        if not hmac.compare_digest(signature, self._sign(_purpose(purpose) + payload)):
+            raise InvalidCursor("the token is not valid")
+        fields = json.loads(payload)
+        if not isinstance(fields, dict):
+            raise InvalidCursor("the token is not valid")
+        return fields
+
     def _sign(self, payload: bytes) -> bytes:
         # Not hmac.digest: its one-shot call gives the GIL up, and winning it back from a database
         # thread can cost the event loop milliseconds (seen under load, not in a loop on its own).
@@ -55,6 +76,13 @@ def fingerprint(query: Mapping[str, object]) -> str:
     cursor it reads and the one it makes."""
     canonical = json.dumps(query, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _purpose(purpose: str) -> bytes:
+    """Signed before a sealed payload: its length first, so no purpose can pass for another's
+    prefix, and a page cursor (signed over its JSON alone, which starts with `{`) is none."""
+    encoded = purpose.encode()
+    return b"%d:" % len(encoded) + encoded
 
 
 def _b64encode(data: bytes) -> str:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the values the ports speak of; their modules import ports f
     from application.idempotency import IdempotentCreation
     from application.identity import IssuedToken, Principal
     from application.limits import Rate
+    from application.sync import Change
     from domain.user import User
 
 
@@ -231,6 +232,37 @@ class ListRepository(ABC):
     async def _delete(self, owner_id: str, list_id: UUID, expected_version: int | None) -> bool: ...
 
 
+class ChangeLog(ABC):
+    """One owner's change log: each committed change to their tasks and lists, at a position in
+    commit order (a change committed later is always further on). The database writes it, in
+    the change's own transaction; this only reads it."""
+
+    def __init__(self, owner_id: str) -> None:
+        self.owner_id = owner_id
+
+    async def since(self, position: int, limit: int) -> list[Change]:
+        """The owner's changes after `position`, in order, at most `limit`."""
+        return await self._since(self.owner_id, position, limit)
+
+    async def head(self) -> int:
+        """The position of the owner's last change (0: none yet)."""
+        return await self._head(self.owner_id)
+
+    async def listen(self, until: datetime) -> None:
+        """Say that a live stream waits for this owner's changes until `until`: other processes
+        are told of them as they commit (where the database can tell them)."""
+        await self._listen(self.owner_id, until)
+
+    @abstractmethod
+    async def _since(self, owner_id: str, position: int, limit: int) -> list[Change]: ...
+
+    @abstractmethod
+    async def _head(self, owner_id: str) -> int: ...
+
+    @abstractmethod
+    async def _listen(self, owner_id: str, until: datetime) -> None: ...
+
+
 class AbstractUnitOfWork(ABC):
     """One transaction. Rolls back unless the use case commits."""
 
@@ -263,6 +295,7 @@ class UnitOfWork(AbstractUnitOfWork):
     tasks: TaskRepository
     lists: ListRepository
     idempotency_keys: IdempotencyKeys
+    changes: ChangeLog
 
     @abstractmethod
     async def hold(self, topic: str) -> None:
@@ -371,4 +404,9 @@ class ExpiredRecords(Protocol):
 
     async def purge_rate_limits(self, now: datetime, limit: int) -> int:
         """Delete at most `limit` rate-limit counts fully regained by `now`; how many."""
+        ...
+
+    async def purge_changes(self, before: datetime, limit: int) -> int:
+        """Delete at most `limit` change-log entries of any owner made before `before`, and stale
+        listeners; how many entries."""
         ...

@@ -125,8 +125,8 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     with _told(settings.database_url):
         purged = asyncio.run(_purged(settings))
     print(
-        f"purged {purged.idempotency_keys} expired idempotency keys"
-        f" and {purged.rate_limits} spent rate-limit counts"
+        f"purged {purged.idempotency_keys} expired idempotency keys,"
+        f" {purged.rate_limits} spent rate-limit counts and {purged.changes} old changes"
     )
     return 0
 

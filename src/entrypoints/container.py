@@ -22,9 +22,11 @@ from adapters.sqlmodel.unit_of_work import SqlAccountsUnitOfWork, SqlUnitOfWork
 from adapters.system import SystemClock, UuidV7Generator
 from application.accounts import CurrentUser, LogIn, Register
 from application.cursors import CursorCodec
+from application.events import EventTickets
 from application.limits import AttemptLimits, AttemptRates, Rate
 from application.lists import CreateList, DeleteList, GetList, ListLists, MoveList, UpdateList
 from application.maintenance import PurgeExpired
+from application.sync import SyncChanges, SyncTokens
 from application.tasks import (
     CreateTask,
     CreateTaskOnce,
@@ -39,6 +41,7 @@ from application.tasks import (
 from application.tasks.bulk import ActOnTasks
 from application.tasks.changes import TaskWriter
 from application.tasks.reports import GetTaskStats, ListTags
+from entrypoints.live import LiveStreams
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -153,6 +156,11 @@ class Adapters(containers.DeclarativeContainer):
     token_verifier = providers.Singleton(RoutedTokenVerifier, shared_secret=tokens, jwks=jwks)
     cursors = providers.Singleton(CursorCodec, key=providers.Callable(_cursor_key, settings))
     idempotency_key_ttl = providers.Callable(timedelta, seconds=settings.provided.idempotency_key_ttl_seconds)
+    change_retention = providers.Callable(timedelta, days=settings.provided.sync_retention_days)
+    sync_tokens = providers.Singleton(SyncTokens, codec=cursors, clock=clock, retention=change_retention)
+    live_streams = providers.Singleton(
+        LiveStreams, max_per_owner=settings.provided.events_max_streams_per_user
+    )
 
 
 W = TypeVar("W", bound=TaskWriter)
@@ -213,7 +221,18 @@ class UseCases(containers.DeclarativeContainer):
         limits=attempt_limits,
     )
     current_user = providers.Singleton(CurrentUser, uow=adapters.accounts_unit_of_work.provider)
-    purge_expired = providers.Singleton(PurgeExpired, records=adapters.expired_records, clock=adapters.clock)
+    purge_expired = providers.Singleton(
+        PurgeExpired,
+        records=adapters.expired_records,
+        clock=adapters.clock,
+        change_retention=adapters.change_retention,
+    )
+    sync_changes = providers.Singleton(
+        SyncChanges, uow=adapters.unit_of_work.provider, tokens=adapters.sync_tokens, clock=adapters.clock
+    )
+    event_tickets = providers.Singleton(
+        EventTickets, codec=adapters.cursors, limiter=adapters.rate_limiter, clock=adapters.clock
+    )
 
 
 class Container(containers.DeclarativeContainer):

@@ -24,9 +24,10 @@ async def purge_periodically(purge: PurgeExpired, interval_seconds: float) -> No
         except Exception:
             log.warning("purging expired rows failed; trying again in %ss", interval_seconds, exc_info=True)
             continue
-        if purged.idempotency_keys or purged.rate_limits:
+        if purged.idempotency_keys or purged.rate_limits or purged.changes:
             log.info(
-                "purged %d expired idempotency keys and %d spent rate-limit counts",
+                "purged %d expired idempotency keys, %d spent rate-limit counts and %d old changes",
                 purged.idempotency_keys,
                 purged.rate_limits,
+                purged.changes,
             )

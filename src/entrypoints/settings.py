@@ -59,9 +59,19 @@ class Settings(BaseSettings):
 
     # How long a POST's Idempotency-Key keeps answering with the task it first made.
     idempotency_key_ttl_seconds: int = Field(default=86_400, ge=1)
-    # How often each serving process deletes expired idempotency keys and spent rate-limit counts
-    # (`tasks purge` does it once); 0: never while serving.
+    # How often each serving process deletes expired idempotency keys, spent rate-limit counts and
+    # changes past their retention (`tasks purge` does it once); 0: never while serving.
     purge_interval_seconds: int = Field(default=3600, ge=0)
+    # How long the change log keeps each change, and so how old a sync token may be (410 beyond).
+    sync_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Live streams (GET /api/v1/events): how many one user may have open on each serving process
+    # (429 beyond), how often an idle one gets a heartbeat comment, how often a stream looks at the
+    # feed when nobody told it of a change (another process on SQLite, or no DATABASE_URL_DIRECT
+    # behind a pooler), and how long a client may take to read what was sent before it is closed.
+    events_max_streams_per_user: int = Field(default=5, ge=1, le=100)
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    events_poll_seconds: float = Field(default=2.0, gt=0)
+    events_send_timeout_seconds: float = Field(default=30.0, gt=0)
 
     # Bodies larger than this are refused (413) before they are read to the end, let alone parsed.
     http_max_body_bytes: int = Field(default=1_048_576, ge=1024)

@@ -119,7 +119,7 @@ def test_the_served_process_believes_no_x_forwarded_for_unless_told_and_tasks_pu
 
     assert [answer.status_code for answer in answers] == [401, 401, 429]
     assert purged.returncode == 0, purged.stderr
-    assert purged.stdout.startswith("purged 0 expired idempotency keys and ")
+    assert purged.stdout.startswith("purged 0 expired idempotency keys, ")
 
 
 def test_tasks_data_dir_puts_the_database_and_the_secret_in_one_place_whatever_the_working_directory(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -130,3 +130,35 @@ async def test_the_purge_deletes_every_owners_expired_keys_and_spent_counts_and_
 async def _counted(database: Database[Any], key: str) -> bool:
     async with UnscopedWork(database=database) as work:
         return await work.transaction.fetch_one(_COUNT, {"wanted": key}) is not None
+
+
+async def test_the_purge_deletes_changes_a_day_past_their_retention_and_keeps_the_positions_counting(
+    database: Database[Any],
+) -> None:
+    owner = new_owner()
+    for _ in range(2):
+        async with SqlUnitOfWork(owner, database=database) as uow:
+            await uow.tasks.add(a_task(owner))
+            await uow.commit()
+    now = datetime.now(UTC)
+
+    def purge_at(moment: datetime) -> PurgeExpired:
+        return PurgeExpired(
+            SqlExpiredRecords(database), FakeClock(moment), change_retention=timedelta(days=30)
+        )
+
+    await purge_at(now + timedelta(days=30, hours=23))()  # within the retention and its day of grace
+    async with SqlUnitOfWork(owner, database=database) as uow:
+        kept = await uow.changes.since(0, 10)
+    purged = await purge_at(now + timedelta(days=31, minutes=1))()
+    async with SqlUnitOfWork(owner, database=database) as uow:
+        left = await uow.changes.since(0, 10)
+        await uow.tasks.add(a_task(owner))
+        await uow.commit()
+    async with SqlUnitOfWork(owner, database=database) as uow:
+        after = await uow.changes.since(0, 10)
+
+    assert [change.position for change in kept] == [1, 2]
+    assert purged.changes >= 2
+    assert left == []
+    assert [change.position for change in after] == [3]

@@ -71,6 +71,7 @@ def test_upgrade_to_head_on_an_empty_database_gives_exactly_what_the_models_decl
 
     assert _inspect(empty_database, _differences) == []
     tables = {"alembic_version", "tasks", "lists", "users", "idempotency_keys", "rate_limits"}
+    tables |= {"changes", "change_counters", "change_listeners"}
     assert _inspect(empty_database, _tables) == tables
     indexes = _inspect(empty_database, _indexes)
     assert "ix_tasks_owner_recent" in indexes

@@ -34,7 +34,7 @@ from tests.unit.fakes import FakeClock
 pytestmark = pytest.mark.postgres
 
 # The service's tables, as an installation grants them to the service's role.
-_TABLES = "tasks, lists, users, idempotency_keys, rate_limits"
+_TABLES = "tasks, lists, users, idempotency_keys, rate_limits, changes, change_counters, change_listeners"
 
 
 async def _as_admin(url: str, *statements: str) -> None:
@@ -482,3 +482,57 @@ async def test_the_service_serves_lists_and_subtasks_connected_as_the_ordinary_r
     assert bobs_lists.json()["items"] == []
     assert deleted.status_code == 204
     assert after.json()["items"] == []  # the list's tasks went with it
+
+
+# --- The change log (issue 14): walled off per owner, written by the triggers as the owner ---
+
+
+async def test_the_change_log_is_written_as_the_owner_and_walled_off_per_owner(
+    database: Database[Any], postgres_url: str
+) -> None:
+    alice, bob = new_owner(), new_owner()
+    await _stored(database, a_task(alice), a_task(bob))
+
+    async with SqlUnitOfWork(alice, database=database) as uow:
+        connection = uow._transaction.connection
+        changes = await connection.fetch(
+            "SELECT user_id FROM changes WHERE user_id = ANY($1::text[])", [alice, bob]
+        )
+        counters = await connection.fetch(
+            "SELECT user_id FROM change_counters WHERE user_id = ANY($1::text[])", [alice, bob]
+        )
+        forged = await connection.execute("UPDATE change_counters SET last_seq = 0 WHERE user_id = $1", bob)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await connection.execute(
+                "INSERT INTO changes (user_id, seq, kind, item_id, op, changed_at)"
+                " VALUES ($1, 99, 'task', $2, 'delete', now())",
+                bob,
+                uuid.uuid4(),
+            )
+    left = await _admin_rows(postgres_url, "SELECT last_seq FROM change_counters WHERE user_id = $1", bob)
+
+    assert [row["user_id"] for row in changes] == [alice]
+    assert [row["user_id"] for row in counters] == [alice]
+    assert forged == "UPDATE 0"
+    assert [row["last_seq"] for row in left] == [1]
+
+
+async def test_the_purge_as_the_ordinary_role_deletes_every_owners_old_changes_and_no_recent_one(
+    database: Database[Any], postgres_url: str
+) -> None:
+    alice, bob = new_owner(), new_owner()
+    await _stored(database, a_task(alice), a_task(bob), a_task(bob))
+    month_ago = datetime.now(UTC) - timedelta(days=40)
+    await _as_admin(
+        postgres_url,
+        f"UPDATE changes SET changed_at = '{month_ago.isoformat()}'"
+        f" WHERE user_id IN ('{alice}', '{bob}') AND seq = 1",
+    )
+
+    purged = await PurgeExpired(SqlExpiredRecords(database), FakeClock(datetime.now(UTC)))()
+    left = await _admin_rows(
+        postgres_url, "SELECT user_id, seq FROM changes WHERE user_id = ANY($1::text[])", [alice, bob]
+    )
+
+    assert purged.changes >= 2
+    assert [(row["user_id"], row["seq"]) for row in left] == [(bob, 2)]

@@ -24,6 +24,8 @@ _OUR_VARIABLES = (
     "HTTP_MAX_",
     "HTTP_TRUSTED_",
     "PURGE_",
+    "EVENTS_",
+    "SYNC_",
 )
 
 
@@ -43,6 +45,15 @@ def free_port() -> int:
 @contextmanager
 def served(cwd: Path, env: dict[str, str], *options: str) -> Iterator[str]:
     """Run `tasks serve` in `cwd` until it answers /health/ready; yield its base URL; stop it after."""
+    with served_process(cwd, env, *options) as (base_url, _):
+        yield base_url
+
+
+@contextmanager
+def served_process(
+    cwd: Path, env: dict[str, str], *options: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As `served`, yielding the process too."""
     port = free_port()
     # Output goes to a file: a pipe nobody reads fills up and freezes a busy server.
     output_path = cwd / f"tasks-serve-{port}.log"
@@ -68,7 +79,7 @@ def served(cwd: Path, env: dict[str, str], *options: str) -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("`tasks serve` did not become ready within 30 s")
             time.sleep(0.1)
-        yield base_url
+        yield base_url, process
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -8,9 +8,10 @@ from datetime import datetime
 from uuid import UUID
 
 from adapters.memory.idempotency import IdempotencyLedger, InMemoryIdempotencyKeys
-from application.ports import ListRepository, TaskRepository, UnitOfWork
+from application.ports import ChangeLog, ListRepository, TaskRepository, UnitOfWork
 from application.queries import PagePosition, Place, Sibling, Sort, TaskFilter
 from application.summaries import ListSummary, TagCount, TaskStats
+from application.sync import Change, Kind
 from domain.task import UNSET, Task, Unset
 from domain.task_list import TaskList
 
@@ -22,6 +23,11 @@ class InMemoryStore:
         self.tasks: dict[UUID, Task] = {}
         self.lists: dict[UUID, TaskList] = {}
         self.idempotency = IdempotencyLedger()
+        self.changes: dict[str, list[Change]] = {}  # each owner's log, as the database's triggers write it
+
+    def log(self, owner_id: str, kind: Kind, item_id: UUID, deleted: bool) -> None:
+        log = self.changes.setdefault(owner_id, [])
+        log.append(Change(len(log) + 1, kind, item_id, deleted))
 
 
 class InMemoryTaskRepository(TaskRepository):
@@ -236,6 +242,22 @@ class InMemoryListRepository(ListRepository):
         return visible
 
 
+class InMemoryChangeLog(ChangeLog):
+    def __init__(self, owner_id: str, store: InMemoryStore) -> None:
+        super().__init__(owner_id)
+        self._store = store
+
+    async def _since(self, owner_id: str, position: int, limit: int) -> list[Change]:
+        log = self._store.changes.get(owner_id, [])
+        return log[position : position + limit]  # positions count from 1, with no gaps
+
+    async def _head(self, owner_id: str) -> int:
+        return len(self._store.changes.get(owner_id, []))
+
+    async def _listen(self, owner_id: str, until: datetime) -> None:
+        """Nothing: there is no other process to tell."""
+
+
 class InMemoryUnitOfWork(UnitOfWork):
     def __init__(self, owner_id: str, store: InMemoryStore) -> None:
         self.owner_id = owner_id
@@ -243,21 +265,26 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.tasks = self._repository = InMemoryTaskRepository(owner_id, store)
         self.lists = self._lists = InMemoryListRepository(owner_id, store, self._repository)
         self.idempotency_keys = self._keys = InMemoryIdempotencyKeys(owner_id, store.idempotency)
+        self.changes = InMemoryChangeLog(owner_id, store)
         self.committed = False
 
     async def commit(self) -> None:
-        for task_id, task in self._repository.staged.items():
-            if task is None:
-                self._store.tasks.pop(task_id, None)
-            else:
-                self._store.tasks[task_id] = task
-        self._repository.staged.clear()
+        """Every staged change goes in at once, and into the owner's log: an entry for each row
+        staged, as it last was (the database's triggers log every write; a feed page folds them)."""
         for list_id, found in self._lists.staged.items():
             if found is None:
                 self._store.lists.pop(list_id, None)
             else:
                 self._store.lists[list_id] = found
+            self._store.log(self.owner_id, "list", list_id, found is None)
         self._lists.staged.clear()
+        for task_id, task in self._repository.staged.items():
+            if task is None:
+                self._store.tasks.pop(task_id, None)
+            else:
+                self._store.tasks[task_id] = task
+            self._store.log(self.owner_id, "task", task_id, task is None)
+        self._repository.staged.clear()
         self._keys.commit()
         self.committed = True
 

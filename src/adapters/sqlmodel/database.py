@@ -97,6 +97,8 @@ class Database(ABC, Generic[C]):
     def __init__(self, policy: TransactionPolicy, *, slow_statement_ms: float | None = None) -> None:
         self.policy = policy
         self.listeners: list[StatementListener] = []
+        # Told the owner of each unit of work that committed here (live streams wake on it).
+        self.commit_listeners: list[Callable[[str], None]] = []
         self.checked_out = 0  # transactions begun and not yet ended
         self._slow_seconds = None if slow_statement_ms is None else slow_statement_ms / 1000
 
@@ -159,6 +161,10 @@ class Database(ABC, Generic[C]):
         if self.is_unavailable(error):
             return DatabaseUnavailable(type(error).__name__)
         return error
+
+    def committed(self, owner_id: str) -> None:
+        for listener in self.commit_listeners:
+            listener(owner_id)
 
     def starting(self, sql: str, arguments: Sequence[Any] = ()) -> float:
         for listener in self.listeners:

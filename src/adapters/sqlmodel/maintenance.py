@@ -13,12 +13,18 @@ from sqlalchemy import Integer, bindparam, delete, func, select, tuple_
 
 from adapters.sqlmodel.database import Database
 from adapters.sqlmodel.statements import Statement
-from adapters.sqlmodel.tables import idempotency_keys_table, rate_limits_table
+from adapters.sqlmodel.tables import (
+    change_listeners_table,
+    changes_table,
+    idempotency_keys_table,
+    rate_limits_table,
+)
 from adapters.sqlmodel.unit_of_work import UnscopedWork
 from application.ports import ExpiredRecords
 
 _k = idempotency_keys_table.c
 _r = rate_limits_table.c
+_c = changes_table.c
 _LIMIT = bindparam("limit", type_=Integer())
 
 _PURGING = Statement(select(func.set_config("app.purge", "expired", True)))
@@ -39,6 +45,22 @@ _REGAINED_RATES = Statement(
     )
 )
 
+_PURGING_CHANGES = Statement(select(func.set_config("app.purge_changes_before", bindparam("before"), True)))
+_OLD_CHANGES = Statement(
+    delete(changes_table).where(
+        tuple_(_c.user_id, _c.seq).in_(
+            select(_c.user_id, _c.seq)
+            .where(_c.changed_at < bindparam("before", type_=_c.changed_at.type))
+            .limit(_LIMIT)
+        )
+    )
+)
+_STALE_LISTENERS = Statement(
+    delete(change_listeners_table).where(
+        change_listeners_table.c.until < bindparam("before", type_=change_listeners_table.c.until.type)
+    )
+)
+
 
 class SqlExpiredRecords(ExpiredRecords):
     def __init__(self, database: Database[Any]) -> None:
@@ -56,5 +78,15 @@ class SqlExpiredRecords(ExpiredRecords):
         async with UnscopedWork(database=self._database) as work:
             values = {"now": now.timestamp(), "limit": limit}
             deleted = await work.transaction.execute(_REGAINED_RATES, values)
+            await work.commit()
+        return deleted
+
+    async def purge_changes(self, before: datetime, limit: int) -> int:
+        async with UnscopedWork(database=self._database) as work:
+            if self._database.name == "postgresql":
+                await work.transaction.fetch(_PURGING)
+                await work.transaction.fetch(_PURGING_CHANGES, {"before": before.isoformat()})
+            deleted = await work.transaction.execute(_OLD_CHANGES, {"before": before, "limit": limit})
+            await work.transaction.execute(_STALE_LISTENERS, {"before": before})
             await work.commit()
         return deleted

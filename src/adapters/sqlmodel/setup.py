@@ -64,15 +64,7 @@ def _database(
         from adapters.sqlmodel.sqlite import SqliteDatabase  # noqa: PLC0415 (see above)
 
         return SqliteDatabase(target.url.database, policy, slow_statement_ms=slow_statement_ms)
-    connect_args = {
-        "host": target.url.host,
-        "port": target.url.port,
-        "user": target.url.username,
-        "password": target.url.password,
-        "database": target.url.database,
-        "timeout": connect_timeout,  # asyncpg's own default is 60 s
-        **target.connect_args,
-    }
+    connect_args = postgres_connect_args(url, connect_timeout)
     from adapters.sqlmodel.postgres import PostgresDatabase  # noqa: PLC0415 (and asyncpg: only when used)
 
     return PostgresDatabase(
@@ -85,6 +77,33 @@ def _database(
         pre_ping=pool.pre_ping,
         slow_statement_ms=slow_statement_ms,
     )
+
+
+def postgres_connect_args(url: str, connect_timeout: float = 5.0) -> dict[str, Any]:
+    """asyncpg.connect's arguments for a PostgreSQL URL (libpq's parameters translated)."""
+    target = database_target(url)
+    return {
+        "host": target.url.host,
+        "port": target.url.port,
+        "user": target.url.username,
+        "password": target.url.password,
+        "database": target.url.database,
+        "timeout": connect_timeout,  # asyncpg's own default is 60 s
+        **target.connect_args,
+    }
+
+
+def listen_url(url: str, direct_url: str | None, pooler: Pooler = "auto") -> str | None:
+    """Where a process can LISTEN for the change log's notifications: the direct URL when there is
+    one, else the service's own URL unless a transaction-mode pooler sits there (it cannot LISTEN);
+    None on SQLite, or when only a pooler can be reached (streams then poll)."""
+    target = database_target(url)
+    if target.is_sqlite:
+        return None
+    if direct_url:
+        return direct_url
+    pooled = pooler == "transaction" or (pooler == "auto" and target.looks_pooled)
+    return None if pooled else url
 
 
 def quiet_data_loggers() -> None:

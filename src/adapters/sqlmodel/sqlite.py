@@ -146,7 +146,15 @@ def _write_then(
     for write in writes:
         connection.execute(*write)
     cursor = connection.execute(sql, arguments)
-    return cursor.fetchall() if rows else cursor.rowcount
+    if rows:
+        return cursor.fetchall()
+    if cursor.rowcount >= 0:
+        return cursor.rowcount
+    # sqlite3 counts only statements that start with INSERT, UPDATE, DELETE or REPLACE; one that
+    # starts with a WITH (an UPDATE over a recursive walk) it leaves at -1. SQLite's own count is
+    # the statement's rows, not its triggers' (the change log's).
+    ((changed,),) = connection.execute("SELECT changes()").fetchall()
+    return changed
 
 
 def _commit(connection: sqlite3.Connection, writes: list[Write], checkpoint: bool = False) -> None:

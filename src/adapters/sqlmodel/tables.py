@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Double,
@@ -237,3 +238,50 @@ class RateLimitRow(SQLModel, table=True):
 
 
 rate_limits_table: Table = RateLimitRow.__table__  # type: ignore[attr-defined]
+
+
+class ChangeCounterRow(SQLModel, table=True):
+    """Each owner's last position in their change feed. Written only by the change log's triggers
+    (alembic/versions/0011_change_log.py), which take this row at COMMIT: positions in commit order."""
+
+    __tablename__ = "change_counters"
+
+    user_id: str = Field(primary_key=True, sa_type=String(OWNER_ID_MAX_LENGTH))
+    last_seq: int = Field(sa_type=BigInteger, nullable=False)
+
+
+class ChangeRow(SQLModel, table=True):
+    """One committed change to an owner's task or list, at a position in the owner's feed. Written
+    by the triggers in the change's own transaction; deletions leave these as tombstones."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        CheckConstraint("kind IN ('task', 'list')", name="kind_known"),
+        CheckConstraint("op IN ('upsert', 'delete')", name="op_known"),
+    )
+
+    # The feed reads an owner's changes past a position: the primary key's own order.
+    user_id: str = Field(primary_key=True, sa_type=String(OWNER_ID_MAX_LENGTH))
+    seq: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    kind: str = Field(sa_type=String(8), nullable=False)
+    item_id: UUID = Field(nullable=False)
+    op: str = Field(sa_type=String(8), nullable=False)
+    # Indexed for the purge of changes past their retention (maintenance.py), across owners.
+    changed_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False, index=True)
+
+
+changes_table: Table = ChangeRow.__table__  # type: ignore[attr-defined]
+change_counters_table: Table = ChangeCounterRow.__table__  # type: ignore[attr-defined]
+
+
+class ChangeListenerRow(SQLModel, table=True):
+    """An owner some live stream is open for, until when (kept fresh while it is): the change log's
+    trigger notifies (PostgreSQL) only for these owners, as notifying costs every writer."""
+
+    __tablename__ = "change_listeners"
+
+    user_id: str = Field(primary_key=True, sa_type=String(OWNER_ID_MAX_LENGTH))
+    until: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+
+
+change_listeners_table: Table = ChangeListenerRow.__table__  # type: ignore[attr-defined]

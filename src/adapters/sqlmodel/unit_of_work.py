@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 
+from adapters.sqlmodel.changes import SqlChangeLog
 from adapters.sqlmodel.database import Database, Transaction
 from adapters.sqlmodel.idempotency import SqlIdempotencyKeys
 from adapters.sqlmodel.lists import SqlListRepository
@@ -64,6 +65,8 @@ class _TransactionUnitOfWork(AbstractUnitOfWork):
 
     async def commit(self) -> None:
         await self._transaction.commit()
+        if self.owner_id:
+            self._database.committed(self.owner_id)
 
     async def rollback(self) -> None:
         await self._transaction.rollback()
@@ -82,6 +85,7 @@ class SqlUnitOfWork(_TransactionUnitOfWork, UnitOfWork):
         self.tasks = SqlTaskRepository(self.owner_id, transaction)
         self.lists = SqlListRepository(self.owner_id, transaction)
         self.idempotency_keys = SqlIdempotencyKeys(self.owner_id, transaction)
+        self.changes = SqlChangeLog(self.owner_id, transaction)
 
 
 class SqlAccountsUnitOfWork(_TransactionUnitOfWork, AccountsUnitOfWork):

@@ -7,7 +7,7 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,10 +15,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from adapters.sqlmodel.setup import listen_url, postgres_connect_args
 from entrypoints.container import Container
 from entrypoints.embedded import prepare
 from entrypoints.housekeeping import purge_periodically
-from entrypoints.http import accounts, compat, health, lists, tags, tasks
+from entrypoints.http import accounts, compat, health, lists, sync, tags, tasks
 from entrypoints.http.auth import document_security
 from entrypoints.http.compat.shapes import ListShape
 from entrypoints.http.dependencies import check_provided, providers_by_type
@@ -30,6 +31,9 @@ from entrypoints.http.query import document_query_models, refusing_unknown_param
 from entrypoints.observability import configure_logging
 from entrypoints.settings import Settings
 
+if TYPE_CHECKING:
+    from adapters.sqlmodel.notifications import ChangeNotifications
+
 API_VERSION = "1.0.0"
 
 
@@ -39,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         database = container.adapters.database()  # made at start-up, never at import
+        notifications = _live_updates(container, settings)
         # Everything made so far (modules, the app, the container) lives as long as the process:
         # out of the collector's sight, a full collection under load is short, and so is the tail.
         gc.freeze()
@@ -53,6 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
                 housekeeping.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await housekeeping
+            if notifications is not None:
+                await notifications.close()
             jwks = container.adapters.jwks()
             if jwks is not None:
                 await jwks.aclose()
@@ -76,7 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     local_accounts = [accounts.accounts] if container.adapters.tokens() is not None else []
     # The busiest routes first: each request is matched against the routes in order. Compat after
     # v1 (/api/v1/tasks is no user "v1"). tasks.py orders its own fixed paths before /{task_id}.
-    routers = [tasks.router, lists.router, tags.router, *local_accounts, accounts.me]
+    routers = [tasks.router, lists.router, tags.router, sync.router, *local_accounts, accounts.me]
     for router in [*routers, *compat.routers, health.router]:
         _serve(app, router)
     check_provided(app.routes, app.state.providers)
@@ -100,6 +107,23 @@ def create_app(settings: Settings) -> FastAPI:
         )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _live_updates(container: Container, settings: Settings) -> ChangeNotifications | None:
+    """Wake this process's live streams on its own commits; on PostgreSQL, also on every process's,
+    told by the change log's notifications on a connection that can LISTEN (None: streams poll)."""
+    streams = container.adapters.live_streams()
+    container.adapters.database().commit_listeners.append(streams.changed)
+    url = listen_url(settings.database_url, settings.database_url_direct, settings.database_pooler)
+    if url is None:
+        return None
+    from adapters.sqlmodel.notifications import ChangeNotifications  # noqa: PLC0415 (asyncpg: when used)
+
+    notifications = ChangeNotifications(
+        postgres_connect_args(url, settings.database_connect_timeout_seconds), streams.changed
+    )
+    streams.notifications = notifications  # listened for while a stream is open
+    return notifications
 
 
 def _serve(app: FastAPI, router: APIRouter) -> None:

@@ -20,6 +20,7 @@ from application.errors import (
     TooManyAttempts,
     TransientConflict,
 )
+from application.sync import InvalidSyncToken, SyncTokenExpired
 from domain.errors import (
     EmailTaken,
     InvalidCredentials,
@@ -37,6 +38,7 @@ from domain.errors import (
 )
 from domain.task_list import MAX_LISTS
 from entrypoints.http.problems import MAX_LISTED_ERRORS, ProblemResponse, invalid_request_detail, problem
+from entrypoints.live import TooManyStreams
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -99,6 +101,10 @@ FIXED_PROBLEMS: dict[type[Exception], Fixed] = {
     TransientConflict: Fixed(
         503, "The database is busy with other changes; nothing was changed. Try again shortly.", _TRY_AGAIN
     ),
+    SyncTokenExpired: Fixed(
+        410, "The sync token is older than the change log keeps; sync from scratch, without `since`."
+    ),
+    TooManyStreams: Fixed(429, "You have as many live streams open as you may; close one first.", _TRY_AGAIN),
     DatabaseUnavailable: Fixed(
         503, "The database is not available right now; nothing was changed. Try again shortly.", _TRY_AGAIN
     ),
@@ -168,6 +174,12 @@ async def _invalid_field(_: Request, error: InvalidField) -> ProblemResponse:
 async def _invalid_cursor(_: Request, error: InvalidCursor) -> ProblemResponse:
     errors = [{"loc": ["query", "cursor"], "msg": str(error), "type": "value_error"}]
     return problem(422, "The cursor is not valid for this query.", errors=errors)
+
+
+@answers(InvalidSyncToken)
+async def _invalid_sync_token(_: Request, error: InvalidSyncToken) -> ProblemResponse:
+    errors = [{"loc": ["query", "since"], "msg": str(error), "type": "value_error"}]
+    return problem(422, "The sync token is not valid: sync from scratch, without `since`.", errors=errors)
 
 
 @answers(IdempotencyKeyReused)

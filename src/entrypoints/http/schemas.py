@@ -24,6 +24,7 @@ from pydantic.fields import FieldInfo
 
 from application.queries import SortField
 from application.summaries import ListSummary, TagCount, TaskStats
+from application.sync import SYNC_PAGE_DEFAULT, SYNC_PAGE_MAX, FeedEntry
 from application.tasks.bulk import MAX_BULK_IDS, BulkAction
 from application.tasks.placing import Destination
 from domain.task import (
@@ -436,3 +437,46 @@ class TaskBulkPublic(BaseModel):
     """What a bulk action did: how many tasks it changed."""
 
     affected: int
+
+
+# --- Syncing: the change feed, and live streams ---
+
+SYNC_TOKEN_MAX_LENGTH = 1024
+
+
+class SyncQuery(BaseModel):
+    since: str | None = Field(
+        default=None,
+        max_length=SYNC_TOKEN_MAX_LENGTH,
+        description="The `next` token of your last page (or an event's `id`); none: your whole state.",
+    )
+    limit: int = Field(default=SYNC_PAGE_DEFAULT, ge=1, le=SYNC_PAGE_MAX)
+
+
+class ChangePublic(BaseModel):
+    """One item that changed: `upsert` with the item as it is now, or `delete` with null."""
+
+    kind: Literal["task", "list"]
+    op: Literal["upsert", "delete"]
+    id: UUID
+    item: TaskPublic | ListPublic | None
+
+    @classmethod
+    def of(cls, entry: FeedEntry) -> ChangePublic:
+        item: TaskPublic | ListPublic | None = None
+        if isinstance(entry.item, Task):
+            item = TaskPublic.of(entry.item)
+        elif entry.item is not None:
+            item = ListPublic.of(entry.item)
+        return cls(kind=entry.kind, op="delete" if item is None else "upsert", id=entry.item_id, item=item)
+
+
+class SyncPublic(BaseModel):
+    changes: list[ChangePublic]
+    next: str = Field(description="Where to go on from: `since` of your next call.")
+    has_more: bool = Field(description="`true`: ask again with `next` at once, there is more.")
+
+
+class TicketPublic(BaseModel):
+    ticket: str = Field(description="For `GET /api/v1/events?ticket=...`: once, within `expires_in` seconds.")
+    expires_in: int
