@@ -57,10 +57,6 @@ class FeedEntry:
     item: Task | ListSummary | None
     token: str
 
-    @property
-    def deleted(self) -> bool:
-        return self.item is None
-
 
 @dataclass(frozen=True, slots=True)
 class SyncPage:

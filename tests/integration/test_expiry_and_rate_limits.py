@@ -159,6 +159,7 @@ async def test_the_purge_deletes_changes_a_day_past_their_retention_and_keeps_th
         after = await uow.changes.since(0, 10)
 
     assert [change.position for change in kept] == [1, 2]
-    assert purged.changes >= 2
-    assert left == []
-    assert [change.position for change in after] == [3]
+    # SQLite keeps each owner's last change, however old: their next position counts from it.
+    assert left == ([] if database.name == "postgresql" else kept[1:])
+    assert purged.changes >= (2 if database.name == "postgresql" else 1)
+    assert [change.position for change in after] == ([3] if database.name == "postgresql" else [2, 3])

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 
+from adapters.sqlmodel.changes import log_new
 from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.mappers import list_to_row, row_to_list
 from adapters.sqlmodel.statements import Statement
@@ -53,6 +54,7 @@ class SqlListRepository(ListRepository):
 
     async def _add(self, task_list: TaskList) -> None:
         await self._transaction.write(_INSERT, list_to_row(task_list))
+        await log_new(self._transaction, "list", task_list.owner_id, task_list.id)
 
     async def _get(self, owner_id: str, list_id: UUID, for_update: bool) -> TaskList | None:
         statement = _GET_FOR_UPDATE if for_update else _GET

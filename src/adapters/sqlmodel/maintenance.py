@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, func, select, tuple_
+from sqlalchemy import Delete, Integer, and_, bindparam, delete, func, select, tuple_
+from sqlalchemy.engine import Dialect
 
 from adapters.sqlmodel.database import Database
 from adapters.sqlmodel.statements import Statement
@@ -46,15 +47,21 @@ _REGAINED_RATES = Statement(
 )
 
 _PURGING_CHANGES = Statement(select(func.set_config("app.purge_changes_before", bindparam("before"), True)))
-_OLD_CHANGES = Statement(
-    delete(changes_table).where(
-        tuple_(_c.user_id, _c.seq).in_(
-            select(_c.user_id, _c.seq)
-            .where(_c.changed_at < bindparam("before", type_=_c.changed_at.type))
-            .limit(_LIMIT)
-        )
-    )
-)
+
+
+def _old_changes(dialect: Dialect) -> Delete:
+    """Changes made before `before`, at most `limit`. SQLite keeps each owner's last one, whatever
+    its age: it is where their next position counts from (PostgreSQL has a counter for that)."""
+    old = _c.changed_at < bindparam("before", type_=_c.changed_at.type)
+    if dialect.name != "postgresql":
+        later = changes_table.alias("later")
+        last = select(func.max(later.c.seq)).where(later.c.user_id == _c.user_id).scalar_subquery()
+        old = and_(old, _c.seq < last)
+    chosen = select(_c.user_id, _c.seq).where(old).limit(_LIMIT)
+    return delete(changes_table).where(tuple_(_c.user_id, _c.seq).in_(chosen))
+
+
+_OLD_CHANGES = Statement(_old_changes)
 _STALE_LISTENERS = Statement(
     delete(change_listeners_table).where(
         change_listeners_table.c.until < bindparam("before", type_=change_listeners_table.c.until.type)

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import UnaryExpression
 
+from adapters.sqlmodel.changes import log_new
 from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.mappers import row_to_task, task_to_row
 from adapters.sqlmodel.statements import Statement
@@ -170,6 +171,7 @@ class SqlTaskRepository(TaskRepository):
 
     async def _add(self, task: Task) -> None:
         await self._transaction.write(_INSERT, task_to_row(task))
+        await log_new(self._transaction, "task", task.owner_id, task.id)
 
     async def _get(self, owner_id: str, task_id: UUID, for_update: bool) -> Task | None:
         statement = _GET_FOR_UPDATE if for_update else _GET

@@ -308,6 +308,7 @@ class SqliteDatabase(Database[SqliteConnection]):
     """
 
     dialect = SQLiteDialect_pysqlite()
+    logs_new_rows = False  # a trigger costs the writer too much on the busiest write: changes.py
 
     def __init__(
         self,

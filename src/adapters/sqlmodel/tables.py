@@ -177,17 +177,6 @@ _TAGS_INDEX = Index(
     postgresql_using="gin",
     postgresql_ops={"tags": "jsonb_path_ops"},
 ).ddl_if(dialect="postgresql")
-POSTGRESQL_ONLY_INDEXES = frozenset({_TAGS_INDEX.name})
-
-
-def compared_on(dialect_name: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
-    """Alembic's `include_object` hook: what the models declare for this database (an index only
-    PostgreSQL has is no difference on SQLite)."""
-
-    def include(_object: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
-        return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES and dialect_name != "postgresql")
-
-    return include
 
 
 class UserRow(SQLModel, table=True):
@@ -241,8 +230,9 @@ rate_limits_table: Table = RateLimitRow.__table__  # type: ignore[attr-defined]
 
 
 class ChangeCounterRow(SQLModel, table=True):
-    """Each owner's last position in their change feed. Written only by the change log's triggers
-    (alembic/versions/0011_change_log.py), which take this row at COMMIT: positions in commit order."""
+    """Each owner's last position in their change feed, on PostgreSQL. Written only by the change
+    log's triggers (alembic/versions/0011_change_log.py), which take this row at COMMIT: positions
+    in commit order. (SQLite has one writer at a time: the owner's last entry is their position.)"""
 
     __tablename__ = "change_counters"
 
@@ -251,13 +241,16 @@ class ChangeCounterRow(SQLModel, table=True):
 
 
 class ChangeRow(SQLModel, table=True):
-    """One committed change to an owner's task or list, at a position in the owner's feed. Written
-    by the triggers in the change's own transaction; deletions leave these as tombstones."""
+    """One committed change to an owner's task or list, at a position in the owner's feed, written
+    in the change's own transaction (by triggers; on SQLite a new row's by the repositories, see
+    changes.py); deletions leave these as tombstones. On SQLite a WITHOUT ROWID table: one B-tree,
+    in the feed's order."""
 
     __tablename__ = "changes"
     __table_args__ = (
         CheckConstraint("kind IN ('task', 'list')", name="kind_known"),
         CheckConstraint("op IN ('upsert', 'delete')", name="op_known"),
+        {"sqlite_with_rowid": False},
     )
 
     # The feed reads an owner's changes past a position: the primary key's own order.
@@ -266,12 +259,14 @@ class ChangeRow(SQLModel, table=True):
     kind: str = Field(sa_type=String(8), nullable=False)
     item_id: UUID = Field(nullable=False)
     op: str = Field(sa_type=String(8), nullable=False)
-    # Indexed for the purge of changes past their retention (maintenance.py), across owners.
-    changed_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False, index=True)
+    changed_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
 
 
 changes_table: Table = ChangeRow.__table__  # type: ignore[attr-defined]
 change_counters_table: Table = ChangeCounterRow.__table__  # type: ignore[attr-defined]
+# The purge of changes past their retention (maintenance.py), across owners, on PostgreSQL; SQLite
+# reads the whole table now and then rather than have every write pay for an index.
+_CHANGED_AT_INDEX = Index("ix_changes_changed_at", changes_table.c.changed_at).ddl_if(dialect="postgresql")
 
 
 class ChangeListenerRow(SQLModel, table=True):
@@ -285,3 +280,20 @@ class ChangeListenerRow(SQLModel, table=True):
 
 
 change_listeners_table: Table = ChangeListenerRow.__table__  # type: ignore[attr-defined]
+
+
+POSTGRESQL_ONLY_INDEXES = frozenset({_TAGS_INDEX.name, _CHANGED_AT_INDEX.name})
+POSTGRESQL_ONLY_TABLES = frozenset({change_counters_table.name})
+
+
+def compared_on(dialect_name: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic's `include_object` hook: what the models declare for this database (an index only
+    PostgreSQL has is no difference on SQLite)."""
+
+    def include(_object: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        if dialect_name == "postgresql":
+            return True
+        only_postgres = POSTGRESQL_ONLY_INDEXES if type_ == "index" else POSTGRESQL_ONLY_TABLES
+        return not (type_ in ("index", "table") and name in only_postgres)
+
+    return include
