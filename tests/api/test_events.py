@@ -284,3 +284,18 @@ def test_at_shutdown_open_streams_are_closed_and_the_process_exits_promptly(tmp_
     assert exit_code == -signal.SIGTERM
     assert "Finished server process" in process_log
     assert "Traceback" not in process_log
+
+
+async def test_head_answers_with_the_streams_headers_and_ends_without_opening_one(
+    sqlite_services: tuple[str, str, Path],
+) -> None:
+    first, _, _ = sqlite_services
+    alice = auth(f"alice-{uuid.uuid4()}")
+    async with client_for(first) as client:
+        heads = [await client.head(EVENTS, headers=alice) for _ in range(3)]  # more than the limit of 2
+        refused = await client.head(EVENTS)
+
+    assert [head.status_code for head in heads] == [200, 200, 200]
+    assert all(head.headers["content-type"].startswith("text/event-stream") for head in heads)
+    assert heads[0].content == b""
+    assert refused.status_code == 401

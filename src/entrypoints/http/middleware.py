@@ -105,13 +105,17 @@ class RequestContextMiddleware:
         return None
 
 
+# Set in the scope of a HEAD served as GET: for a route whose GET never ends (a live stream).
+HEAD = "tasks.head"
+
+
 def _as_routed(scope: Scope) -> Scope:
     """HEAD as GET (served without the body, RFC 9110), for every GET route; a path ending in a
     slash, other than `/`, as the same path without it (and `raw_path` too, when the server gives
     one, so whatever reads either sees the path routed). The scope itself when neither applies."""
     changes: dict[str, object] = {}
     if scope["method"] == "HEAD":
-        changes["method"] = "GET"
+        changes.update({"method": "GET", HEAD: True})
     path = scope["path"]
     if len(path) > 1 and path[-1] == "/":
         changes["path"] = path[:-1]

@@ -19,6 +19,7 @@ from application.sync import SyncChanges
 from entrypoints.http.auth import Owner, current_owner
 from entrypoints.http.conditional import json_answer
 from entrypoints.http.dependencies import provided
+from entrypoints.http.middleware import HEAD
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.query import query_model
 from entrypoints.http.schemas import SYNC_TOKEN_MAX_LENGTH, ChangePublic, SyncPublic, SyncQuery, TicketPublic
@@ -33,6 +34,7 @@ Streams = Annotated[LiveStreams, Depends(provided(LiveStreams))]
 # How long a stream says it listens for (PostgreSQL's notifications), renewed at half of it.
 LISTEN_SECONDS = 60.0
 EVENTS_PAGE = 100
+_STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 SYNC_DESCRIPTION = """What changed in your tasks and lists since `since` (the `next` of your last
 page), in the order it was committed: each item once per page, as it is now (`upsert`) or as a
@@ -88,12 +90,14 @@ async def events(
     ticket: Annotated[str | None, Query(max_length=SYNC_TOKEN_MAX_LENGTH)] = None,
     since: Annotated[str | None, Query(max_length=SYNC_TOKEN_MAX_LENGTH)] = None,
     last_event_id: Annotated[str | None, Header(max_length=SYNC_TOKEN_MAX_LENGTH)] = None,
-) -> EventSourceResponse:
+) -> Response:
     owner = await tickets.redeem(ticket) if ticket is not None else await current_owner(request)
     token = last_event_id or since
     if token is not None:
         changes.read(owner, token)  # refused now (422, 410), before the stream starts
     settings: Settings = request.app.state.container.settings()
+    if request.scope.get(HEAD):  # the headers a GET would answer with, and no stream that never ends
+        return Response(media_type="text/event-stream", headers=_STREAM_HEADERS)
     stream = streams.open(owner)  # 429 beyond the limit; closed when the stream ends
     try:
         start = token or await changes.head(owner)
@@ -105,7 +109,7 @@ async def events(
         _changes(changes, stream, start, announce=token is None, poll_seconds=settings.events_poll_seconds),
         ping=settings.events_heartbeat_seconds,
         send_timeout=settings.events_send_timeout_seconds,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        headers=_STREAM_HEADERS,
     )
 
 
