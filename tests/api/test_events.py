@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -299,3 +300,58 @@ async def test_head_answers_with_the_streams_headers_and_ends_without_opening_on
     assert all(head.headers["content-type"].startswith("text/event-stream") for head in heads)
     assert heads[0].content == b""
     assert refused.status_code == 401
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_a_reader_that_stops_reading_is_closed_instead_of_buffered_for(tmp_path: Path) -> None:
+    """A client that reads nothing while its changes pile up: the server does not keep them for it
+    (it reads the next changes only once the last were sent); once a send has waited
+    EVENTS_SEND_TIMEOUT_SECONDS, the stream is closed and its place is free again."""
+    env = _environment(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'tasks.db'}",
+        EVENTS_MAX_STREAMS_PER_USER="1",
+        EVENTS_SEND_TIMEOUT_SECONDS="1",
+        EVENTS_POLL_SECONDS="0.2",
+    )
+    owner = f"slow-{uuid.uuid4()}"
+    headers = auth(owner)
+
+    async def pile_up(base_url: str, pid: int) -> tuple[bool, int, int]:
+        port = int(base_url.rsplit(":", 1)[1])
+        reader = socket.socket()
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and it never reads past the status
+        reader.connect(("127.0.0.1", port))
+        request = f"GET {EVENTS} HTTP/1.1\r\nHost: test\r\nAuthorization: {headers['Authorization']}\r\n\r\n"
+        reader.sendall(request.encode())
+        assert reader.recv(12) == b"HTTP/1.1 200"
+        rss_before = _rss_kb(pid)
+        freed = False
+        try:
+            async with client_for(base_url) as client:
+                for batch in range(40):
+                    for n in range(100):
+                        made = await client.post(
+                            TASKS_PATH,
+                            json={"title": f"{batch}-{n}", "description": "x" * 1900},
+                            headers=headers,
+                        )
+                        assert made.status_code == 201, made.text
+                    async with client.stream("GET", EVENTS, headers=headers) as again:
+                        if again.status_code == 200:
+                            freed = True
+                            break
+        finally:
+            reader.close()
+        return freed, rss_before, _rss_kb(pid)
+
+    with served_process(tmp_path, env) as (base_url, process):
+        freed, rss_before, rss_after = asyncio.run(pile_up(base_url, process.pid))
+
+    assert freed
+    assert rss_after - rss_before < 64 * 1024  # KB: the piled-up changes were not kept in memory
