@@ -2,28 +2,29 @@
 in its owner's feed, written in the same transaction as the change.
 
 `changes` holds one row per change (which item, upsert or delete). Positions are in commit order,
-per owner, and count up from 1 with no gap.
+per owner, and count up from 1 with no gap. Every write is logged in its own transaction: updates
+and deletions (cascades included) by triggers, a new row by its INSERT, the busiest write, where a
+trigger costs the most (adapters/sqlmodel/changes.py).
 
-PostgreSQL: deferred constraint triggers on `tasks` and `lists` write every change, cascades
-included. They run during COMMIT: the owner's row in `change_counters` is taken there, and held
-only until the commit is done, so a transaction that commits later always gets a later position,
-and a reader that sees a position sees every one before it. (Numbers drawn from a sequence when
-the change is made would be in the order the changes were made, not committed: a reader could
-pass 11 while 10 is still uncommitted, and never see it.) A change to an owner that some live
-stream listens for (a row in `change_listeners`, kept fresh while the stream is open) also notifies
-channel `tasks_changes`, its payload the owner: delivered at commit, never on rollback, it is what
-streams served by other processes wait for. Only then: a transaction that notifies holds a lock
-over the whole database during its COMMIT, so notifying on every change would put every writer's
-commit in one queue (0.6x the creates a second).
+PostgreSQL: the triggers are deferred constraint triggers, which run during COMMIT: the owner's row
+in `change_counters` is taken there (a new row's INSERT takes it at once), and held until the
+commit is done, so a transaction that commits later always gets a later position, and a reader
+that sees a position sees every one before it. (Numbers drawn from a sequence when the change is
+made would be in the order the changes were made, not committed: a reader could pass 11 while 10
+is still uncommitted, and never see it.) A change to an owner that some live stream listens for (a
+row in `change_listeners`, kept fresh while the stream is open) also notifies channel
+`tasks_changes`, its payload the owner: delivered at commit, never on rollback, it is what streams
+served by other processes wait for. Only then: a transaction that notifies holds a lock over the
+whole database during its COMMIT, so notifying on every change would put every writer's commit in
+one queue (0.6x the creates a second).
 
 SQLite: one writer at a time holds the database, so a position drawn in the writing transaction
 (the owner's last one, plus one: a look-up in the primary key, no counter to write) is in commit
-order as it is. Triggers write updates and deletions, cascades included; a new row's entry is
-written by the repositories, held back with the row's own INSERT (adapters/sqlmodel/changes.py),
-as a trigger costs SQLite's writer some 30 us of CPU a row, a third of a creation's own work.
-The table is WITHOUT ROWID (one B-tree, in the feed's order), with no index on `changed_at`: the
-purge reads the whole table, now and then, instead of every write paying for the index.
-A migration that rebuilds `tasks` or `lists` (a batch) drops their triggers: make them again.
+order as it is. A new row's entry is a second INSERT, held back with the row's own, as a trigger
+costs SQLite's writer some 30 us of CPU a row, a third of a creation's own work. The table is
+WITHOUT ROWID (one B-tree, in the feed's order), with no index on `changed_at`: the purge reads the
+whole table, now and then, instead of every write paying for the index. A migration that rebuilds
+`tasks` or `lists` (a batch) drops their triggers: make them again.
 
 Row-level security binds every table here like `tasks`; the purge of old changes (maintenance.py)
 sees only rows older than the cutoff its transaction names (and listeners past their time), and
@@ -143,7 +144,7 @@ def upgrade() -> None:
     op.execute(_POSTGRES_FUNCTION)
     for table, kind in _KINDS.items():
         op.execute(
-            f"CREATE CONSTRAINT TRIGGER {table}_log AFTER INSERT OR UPDATE OR DELETE ON {table}"
+            f"CREATE CONSTRAINT TRIGGER {table}_log AFTER UPDATE OR DELETE ON {table}"
             f" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION log_change('{kind}')"
         )
 

@@ -1,16 +1,20 @@
-"""The change log over SQL: read by owner, past a position (the primary key's order). The rows are
-written in each change's transaction by the database's own triggers (migration 0011), but on
-SQLite a new row's, which `log_new` holds back with the row's INSERT: a trigger would cost SQLite's
-writer a third of a creation's work again."""
+"""The change log over SQL: read by owner, past a position (the primary key's order), and written
+in each change's transaction: an update's or a deletion's by the database's own triggers
+(migration 0011), a new row's with its INSERT, the busiest write, where a trigger costs the most:
+on PostgreSQL in the INSERT statement itself (`logged_insert`, data-modifying WITHs), on SQLite by
+a second INSERT held back with it (`log_new`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, func, insert, literal, select
+from sqlalchemy import Select, Table, bindparam, func, insert, literal, select, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import Insert
 
 from adapters.sqlmodel.database import Transaction
@@ -20,6 +24,7 @@ from application.ports import ChangeLog
 from application.sync import Change
 
 _c = changes_table.c
+CHANNEL = "tasks_changes"  # what PostgreSQL notifies of a change, the owner as payload (notifications.py)
 _SINCE = Statement(
     select(_c.seq, _c.kind, _c.item_id, _c.op)
     .where(_c.user_id == bindparam("owner"), _c.seq > bindparam("after"))
@@ -54,9 +59,53 @@ _LOG_NEW = Statement(
 )
 
 
+def logged_insert(table: Table, kind: str) -> Callable[[Dialect], ClauseElement]:
+    """A row's INSERT (all its columns bound by name), which on PostgreSQL also logs it, in one
+    statement: the owner's counter is taken (and held to the COMMIT: whoever commits later gets a
+    later position), the entry written, and the channel notified if some stream listens for them.
+    On SQLite the plain INSERT: `log_new` logs the row."""
+
+    def build(dialect: Dialect) -> ClauseElement:
+        if dialect.name != "postgresql":
+            return insert(table)
+        new = insert(table).returning(table.c.id, table.c.user_id).cte("new")
+        counters = change_counters_table
+        taken = postgresql.insert(counters).from_select(
+            ["user_id", "last_seq"], select(new.c.user_id, literal(1))
+        )
+        taken = taken.on_conflict_do_update(
+            index_elements=[counters.c.user_id], set_={"last_seq": counters.c.last_seq + 1}
+        )
+        counter = taken.returning(counters.c.user_id, counters.c.last_seq).cte("counter")
+        entry = (
+            insert(changes_table)
+            .from_select(
+                ["user_id", "seq", "kind", "item_id", "op", "changed_at"],
+                select(
+                    counter.c.user_id,
+                    counter.c.last_seq,
+                    literal(kind),
+                    new.c.id,
+                    literal("upsert"),
+                    func.now(),
+                ).select_from(new.join(counter, true())),
+            )
+            .returning(changes_table.c.user_id)
+            .cte("logged")
+        )
+        listeners = change_listeners_table.c
+        return (
+            select(func.pg_notify(literal(CHANNEL), entry.c.user_id))
+            .select_from(entry.join(change_listeners_table, listeners.user_id == entry.c.user_id))
+            .where(listeners.until > func.now())
+        )
+
+    return build
+
+
 async def log_new(transaction: Transaction[Any], kind: str, owner_id: str, item_id: UUID) -> None:
-    """Log a row just added (held back with it), where the database's triggers do not."""
-    if not transaction.database.logs_new_rows:
+    """Log a row just added (held back with it), where its INSERT did not."""
+    if not transaction.database.inserts_log_themselves:
         values = {"owner": owner_id, "kind": kind, "item_id": item_id, "changed_at": datetime.now(UTC)}
         await transaction.write(_LOG_NEW, values)
 

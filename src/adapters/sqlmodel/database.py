@@ -93,8 +93,8 @@ class Database(ABC, Generic[C]):
     cancelled, so nothing is left checked out or idle in transaction."""
 
     dialect: Dialect
-    # Whether the database's own triggers log a new task or list in the change log (changes.py).
-    logs_new_rows = True
+    # Whether a new task's or list's INSERT logs it in the change log itself (changes.py).
+    inserts_log_themselves = True
 
     def __init__(self, policy: TransactionPolicy, *, slow_statement_ms: float | None = None) -> None:
         self.policy = policy

@@ -4,9 +4,9 @@ count of open tasks in the same query."""
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 
-from adapters.sqlmodel.changes import log_new
+from adapters.sqlmodel.changes import log_new, logged_insert
 from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.mappers import list_to_row, row_to_list
 from adapters.sqlmodel.statements import Statement
@@ -29,7 +29,7 @@ _OPEN_TASKS = (
 )
 _COUNTED = select(*lists_table.columns, _OPEN_TASKS)
 
-_INSERT = Statement(insert(lists_table))
+_INSERT = Statement(logged_insert(lists_table, "list"))
 _GET = Statement(select(lists_table).where(_ONE))
 _GET_FOR_UPDATE = Statement(select(lists_table).where(_ONE).with_for_update())
 _SUMMARY = Statement(_COUNTED.where(_ONE))

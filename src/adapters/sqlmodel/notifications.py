@@ -18,8 +18,9 @@ from typing import Any
 
 import asyncpg
 
+from adapters.sqlmodel.changes import CHANNEL
+
 log = logging.getLogger(__name__)
-CHANNEL = "tasks_changes"
 _BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     literal_column,
     not_,
     or_,
@@ -28,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import UnaryExpression
 
-from adapters.sqlmodel.changes import log_new
+from adapters.sqlmodel.changes import log_new, logged_insert
 from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.mappers import row_to_task, task_to_row
 from adapters.sqlmodel.statements import Statement
@@ -44,7 +43,7 @@ _SELECT = select(*(column for column in tasks_table.columns if column.key not in
 _MUTABLE = [column.key for column in tasks_table.columns if column.key not in {"id", "user_id", "created_at"}]
 _ONE = and_(_t.user_id == bindparam("owner"), _t.id == bindparam("task_id"))
 
-_INSERT = Statement(insert(tasks_table))
+_INSERT = Statement(logged_insert(tasks_table, "task"))
 _GET = Statement(_SELECT.where(_ONE))
 # A row lock on PostgreSQL; on SQLite the process's write lock, taken from this read on (sqlite.py).
 _GET_FOR_UPDATE = Statement(_SELECT.where(_ONE).with_for_update())

@@ -308,7 +308,7 @@ class SqliteDatabase(Database[SqliteConnection]):
     """
 
     dialect = SQLiteDialect_pysqlite()
-    logs_new_rows = False  # a trigger costs the writer too much on the busiest write: changes.py
+    inserts_log_themselves = False  # no data-modifying WITH: changes.log_new holds a second INSERT back
 
     def __init__(
         self,
