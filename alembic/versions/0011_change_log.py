@@ -54,27 +54,46 @@ _PURGING_LISTENERS = "current_setting('app.purge', true) = 'expired' AND until <
 _KINDS = {"tasks": "task", "lists": "list"}
 _SQLITE_EVENTS = (("update", "NEW", "upsert"), ("delete", "OLD", "delete"))  # inserts: see above
 
-_POSTGRES_FUNCTION = """
-CREATE FUNCTION log_change() RETURNS trigger LANGUAGE plpgsql AS $$
+# One change of the owner's, logged: the owner's next position (their counter row, held from here to
+# the COMMIT), the entry, and a notification when some stream listens for the owner. One statement:
+# each costs its own start-up. Called by a new row's INSERT (RETURNING log_change_of(...)), and by
+# the triggers for updates and deletions. A function's plans are kept by its server connection,
+# also behind a transaction-mode pooler, where the service's own statements are planned afresh.
+_LOG_FUNCTION = """
+CREATE FUNCTION log_change_of(_kind text, _deleted boolean, _item uuid, _owner text)
+RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
-    _owner text := CASE TG_OP WHEN 'DELETE' THEN OLD.user_id ELSE NEW.user_id END;
+    _seq bigint;
     _notified bigint;
 BEGIN
-    -- One statement (each costs the commit its own start-up): the owner's next position, the entry,
-    -- and a notification when some stream listens for the owner.
     WITH counter AS (
         INSERT INTO change_counters AS counter (user_id, last_seq) VALUES (_owner, 1)
         ON CONFLICT (user_id) DO UPDATE SET last_seq = counter.last_seq + 1
         RETURNING counter.last_seq
     ), logged AS (
         INSERT INTO changes (user_id, seq, kind, item_id, op, changed_at)
-        SELECT _owner, counter.last_seq, TG_ARGV[0], CASE TG_OP WHEN 'DELETE' THEN OLD.id ELSE NEW.id END,
-               CASE TG_OP WHEN 'DELETE' THEN 'delete' ELSE 'upsert' END, now()
+        SELECT _owner, counter.last_seq, _kind, _item,
+               CASE WHEN _deleted THEN 'delete' ELSE 'upsert' END, now()
         FROM counter
-        RETURNING user_id
+        RETURNING seq
+    ), told AS (
+        SELECT pg_notify('tasks_changes', _owner) FROM change_listeners
+        WHERE user_id = _owner AND until > now() AND EXISTS (SELECT FROM logged)
     )
-    SELECT count(pg_notify('tasks_changes', _owner)) INTO _notified FROM change_listeners, logged
-    WHERE change_listeners.user_id = _owner AND until > now();
+    -- `told` read, so that it runs (a WITH that is only SELECT runs as far as it is read).
+    SELECT logged.seq, (SELECT count(*) FROM told) INTO _seq, _notified FROM logged;
+    RETURN _seq;
+END
+$$
+"""
+_TRIGGER_FUNCTION = """
+CREATE FUNCTION log_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM log_change_of(TG_ARGV[0], true, OLD.id, OLD.user_id);
+    ELSE
+        PERFORM log_change_of(TG_ARGV[0], false, NEW.id, NEW.user_id);
+    END IF;
     RETURN NULL;
 END
 $$
@@ -141,7 +160,8 @@ def upgrade() -> None:
         for table, purging in (("changes", _PURGING), ("change_listeners", _PURGING_LISTENERS)):
             name = f"{table}_purge_{command.lower()}"
             op.execute(f"CREATE POLICY {name} ON {table} FOR {command} USING ({purging})")
-    op.execute(_POSTGRES_FUNCTION)
+    op.execute(_LOG_FUNCTION)
+    op.execute(_TRIGGER_FUNCTION)
     for table, kind in _KINDS.items():
         op.execute(
             f"CREATE CONSTRAINT TRIGGER {table}_log AFTER UPDATE OR DELETE ON {table}"
@@ -159,6 +179,7 @@ def downgrade() -> None:
                 op.execute(f"DROP TRIGGER {table}_log_{event}")
     if postgres:
         op.execute("DROP FUNCTION log_change()")
+        op.execute("DROP FUNCTION log_change_of(text, boolean, uuid, text)")
         op.drop_index(op.f("ix_changes_changed_at"), table_name="changes")
         op.drop_table("change_counters")
     op.drop_table("changes")  # its policies go with it

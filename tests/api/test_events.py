@@ -107,6 +107,15 @@ async def test_a_change_made_through_one_worker_reaches_a_stream_on_the_other_wi
             assert change.json["id"] == task_id
             assert change.json["op"] == "upsert"
             assert change.json["item"]["title"] == title
+        for change_it, op in (
+            (writer.patch(task_url(task_id), json={"title": "renamed"}, headers=alice), "upsert"),
+            (writer.delete(task_url(task_id), headers=alice), "delete"),
+        ):
+            started = time.monotonic()
+            assert (await change_it).status_code in (200, 204)
+            change = await stream.next(within=1.0)
+            assert time.monotonic() - started < 1.0
+            assert (change.json["id"], change.json["op"]) == (task_id, op)
 
 
 async def test_on_sqlite_a_stream_hears_at_once_of_its_own_process_and_by_polling_of_another(

@@ -1,8 +1,8 @@
 """The change log over SQL: read by owner, past a position (the primary key's order), and written
 in each change's transaction: an update's or a deletion's by the database's own triggers
 (migration 0011), a new row's with its INSERT, the busiest write, where a trigger costs the most:
-on PostgreSQL in the INSERT statement itself (`logged_insert`, data-modifying WITHs), on SQLite by
-a second INSERT held back with it (`log_new`)."""
+on PostgreSQL by the INSERT statement itself (`logged_insert`), on SQLite by a second INSERT held
+back with it (`log_new`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, Table, bindparam, func, insert, literal, select, true
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Select, Table, bindparam, false, func, insert, literal, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import Insert
@@ -24,7 +23,7 @@ from application.ports import ChangeLog
 from application.sync import Change
 
 _c = changes_table.c
-CHANNEL = "tasks_changes"  # what PostgreSQL notifies of a change, the owner as payload (notifications.py)
+CHANNEL = "tasks_changes"  # what log_change_of notifies (migration 0011), the owner as payload
 _SINCE = Statement(
     select(_c.seq, _c.kind, _c.item_id, _c.op)
     .where(_c.user_id == bindparam("owner"), _c.seq > bindparam("after"))
@@ -60,45 +59,16 @@ _LOG_NEW = Statement(
 
 
 def logged_insert(table: Table, kind: str) -> Callable[[Dialect], ClauseElement]:
-    """A row's INSERT (all its columns bound by name), which on PostgreSQL also logs it, in one
-    statement: the owner's counter is taken (and held to the COMMIT: whoever commits later gets a
-    later position), the entry written, and the channel notified if some stream listens for them.
-    On SQLite the plain INSERT: `log_new` logs the row."""
+    """A row's INSERT (all its columns bound by name), which on PostgreSQL also logs it, in the
+    same statement: RETURNING log_change_of(...) (migration 0011) takes the owner's counter (held to
+    the COMMIT: whoever commits later gets a later position), writes the entry, and notifies if
+    some stream listens for the owner. On SQLite the plain INSERT: `log_new` logs the row."""
 
     def build(dialect: Dialect) -> ClauseElement:
         if dialect.name != "postgresql":
             return insert(table)
-        new = insert(table).returning(table.c.id, table.c.user_id).cte("new")
-        counters = change_counters_table
-        taken = postgresql.insert(counters).from_select(
-            ["user_id", "last_seq"], select(new.c.user_id, literal(1))
-        )
-        taken = taken.on_conflict_do_update(
-            index_elements=[counters.c.user_id], set_={"last_seq": counters.c.last_seq + 1}
-        )
-        counter = taken.returning(counters.c.user_id, counters.c.last_seq).cte("counter")
-        entry = (
-            insert(changes_table)
-            .from_select(
-                ["user_id", "seq", "kind", "item_id", "op", "changed_at"],
-                select(
-                    counter.c.user_id,
-                    counter.c.last_seq,
-                    literal(kind),
-                    new.c.id,
-                    literal("upsert"),
-                    func.now(),
-                ).select_from(new.join(counter, true())),
-            )
-            .returning(changes_table.c.user_id)
-            .cte("logged")
-        )
-        listeners = change_listeners_table.c
-        return (
-            select(func.pg_notify(literal(CHANNEL), entry.c.user_id))
-            .select_from(entry.join(change_listeners_table, listeners.user_id == entry.c.user_id))
-            .where(listeners.until > func.now())
-        )
+        logged = func.log_change_of(literal(kind), false(), table.c.id, table.c.user_id)
+        return insert(table).returning(logged.label("position"))
 
     return build
 
