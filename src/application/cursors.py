@@ -33,13 +33,7 @@ class CursorCodec:
     def decode(self, cursor: str, query: str) -> PagePosition:
         """The position, its value as sent (a time comes back as ISO text: the caller knows the sort),
         if the cursor was made for the query with this `fingerprint`."""
-        try:
-            raw = _b64decode(cursor)
-        except (binascii.Error, ValueError) as error:
-            raise InvalidCursor("the cursor is not valid") from error
-        signature, payload = raw[:_SIGNATURE_BYTES], raw[_SIGNATURE_BYTES:]
-        if not hmac.compare_digest(signature, self._sign(payload)):
-            raise InvalidCursor("the cursor is not valid")
+        payload = self._verified(cursor, b"", "the cursor is not valid")
         fields = json.loads(payload)
         if fields["q"] != query:
             raise InvalidCursor("the cursor was made for other filters")
@@ -53,17 +47,22 @@ class CursorCodec:
 
     def unseal(self, token: str, purpose: str) -> dict[str, Any]:
         """The fields sealed for `purpose`, or InvalidCursor."""
-        try:
-            raw = _b64decode(token)
-        except (binascii.Error, ValueError) as error:
-            raise InvalidCursor("the token is not valid") from error
-        signature, payload = raw[:_SIGNATURE_BYTES], raw[_SIGNATURE_BYTES:]
-        if not hmac.compare_digest(signature, self._sign(_purpose(purpose) + payload)):
-            raise InvalidCursor("the token is not valid")
+        payload = self._verified(token, _purpose(purpose), "the token is not valid")
         fields = json.loads(payload)
         if not isinstance(fields, dict):
             raise InvalidCursor("the token is not valid")
         return fields
+
+    def _verified(self, token: str, signed_before: bytes, invalid: str) -> bytes:
+        """The token's payload, if its signature (over `signed_before` and the payload) holds."""
+        try:
+            raw = _b64decode(token)
+        except (binascii.Error, ValueError) as error:
+            raise InvalidCursor(invalid) from error
+        signature, payload = raw[:_SIGNATURE_BYTES], raw[_SIGNATURE_BYTES:]
+        if not hmac.compare_digest(signature, self._sign(signed_before + payload)):
+            raise InvalidCursor(invalid)
+        return payload
 
     def _sign(self, payload: bytes) -> bytes:
         # Not hmac.digest: its one-shot call gives the GIL up, and winning it back from a database

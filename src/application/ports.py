@@ -234,8 +234,8 @@ class ListRepository(ABC):
 
 class ChangeLog(ABC):
     """One owner's change log: each committed change to their tasks and lists, at a position in
-    commit order (a change committed later is always further on). The database writes it, in
-    the change's own transaction; this only reads it."""
+    commit order (a change committed later is always further on). The adapters write it in the
+    change's own transaction, as part of the repositories' writes; this only reads it."""
 
     def __init__(self, owner_id: str) -> None:
         self.owner_id = owner_id

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Protocol, Self
-
-from domain.errors import DomainError
+from typing import Protocol
 
 
-class TooManyStreams(DomainError):
+class TooManyStreams(Exception):
     """The owner has as many streams open (on this process) as they may."""
 
 
@@ -90,9 +88,3 @@ class Stream:
     def close(self) -> None:
         """Give the stream's place back (again: nothing)."""
         self._streams._closed(self)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()

@@ -114,8 +114,9 @@ async def events(
 
 
 class _StreamResponse(EventSourceResponse):
-    """Gives the stream's place back however the answer ends, even when it ends before the events
-    are first asked for (a client gone at once): the generator's own `with` would never run."""
+    """Gives the stream's place back however the answer ends: a client gone, a send that timed out,
+    shutdown, or an end before the events were first asked for (where a `finally` in the generator
+    would never run)."""
 
     def __init__(self, stream: Stream, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,23 +137,22 @@ async def _changes(
     again whenever the owner's items changed, or `poll_seconds` passed)."""
     owner, loop = stream.owner_id, asyncio.get_running_loop()
     listening_until = 0.0
-    with stream:
-        if announce:
-            yield ServerSentEvent(data="{}", event="ready", id=token)
-        await stream.ready()
-        while True:
-            try:
-                if loop.time() >= listening_until - LISTEN_SECONDS / 2:
-                    await changes.listen(owner, LISTEN_SECONDS)  # before reading: none falls between
-                    listening_until = loop.time() + LISTEN_SECONDS
-                page = await changes(owner, token, EVENTS_PAGE)
-            except InfrastructureError as error:  # the database is away for now: try again later
-                log.warning("a live stream could not read the feed: %s", type(error).__name__)
-                await stream.wait(poll_seconds)
-                continue
-            for entry in page.entries:
-                data = ChangePublic.of(entry).model_dump_json()
-                yield ServerSentEvent(data=data, event="change", id=entry.token)
-            token = page.next
-            if not page.has_more:
-                await stream.wait(poll_seconds)
+    if announce:
+        yield ServerSentEvent(data="{}", event="ready", id=token)
+    await stream.ready()
+    while True:
+        try:
+            if loop.time() >= listening_until - LISTEN_SECONDS / 2:
+                await changes.listen(owner, LISTEN_SECONDS)  # before reading: none falls between
+                listening_until = loop.time() + LISTEN_SECONDS
+            page = await changes(owner, token, EVENTS_PAGE)
+        except InfrastructureError as error:  # the database is away for now: try again later
+            log.warning("a live stream could not read the feed: %s", type(error).__name__)
+            await stream.wait(poll_seconds)
+            continue
+        for entry in page.entries:
+            data = ChangePublic.of(entry).model_dump_json()
+            yield ServerSentEvent(data=data, event="change", id=entry.token)
+        token = page.next
+        if not page.has_more:
+            await stream.wait(poll_seconds)
