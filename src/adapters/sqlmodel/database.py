@@ -95,6 +95,8 @@ class Database(ABC, Generic[C]):
     dialect: Dialect
     # Whether a new task's or list's INSERT logs it in the change log itself (changes.py).
     inserts_log_themselves = True
+    # Whether a transaction-mode pooler sits in front: then no statement stays prepared.
+    pooled = False
 
     def __init__(self, policy: TransactionPolicy, *, slow_statement_ms: float | None = None) -> None:
         self.policy = policy

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from sqlalchemy import and_, bindparam, delete, func, select, update
 
-from adapters.sqlmodel.changes import log_new, logged_insert
+from adapters.sqlmodel.changes import LoggedInsert, add_logged
 from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.mappers import list_to_row, row_to_list
 from adapters.sqlmodel.statements import Statement
@@ -29,7 +29,7 @@ _OPEN_TASKS = (
 )
 _COUNTED = select(*lists_table.columns, _OPEN_TASKS)
 
-_INSERT = Statement(logged_insert(lists_table, "list"))
+_INSERT = LoggedInsert(lists_table, "list")
 _GET = Statement(select(lists_table).where(_ONE))
 _GET_FOR_UPDATE = Statement(select(lists_table).where(_ONE).with_for_update())
 _SUMMARY = Statement(_COUNTED.where(_ONE))
@@ -53,8 +53,7 @@ class SqlListRepository(ListRepository):
         self._transaction = transaction
 
     async def _add(self, task_list: TaskList) -> None:
-        await self._transaction.write(_INSERT, list_to_row(task_list))
-        await log_new(self._transaction, "list", task_list.owner_id, task_list.id)
+        await add_logged(self._transaction, _INSERT, "list", list_to_row(task_list))
 
     async def _get(self, owner_id: str, list_id: UUID, for_update: bool) -> TaskList | None:
         statement = _GET_FOR_UPDATE if for_update else _GET

@@ -76,6 +76,7 @@ class PostgresDatabase(Database[Connection]):
         slow_statement_ms: float | None = None,
     ) -> None:
         super().__init__(policy, slow_statement_ms=slow_statement_ms)
+        self.pooled = pooled
         self._connect_args = {**connect_args, "statement_cache_size": 0} if pooled else connect_args
         self._keep = keep_connections
         self._pre_ping = pre_ping

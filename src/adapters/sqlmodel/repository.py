@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import UnaryExpression
 
-from adapters.sqlmodel.changes import log_new, logged_insert
+from adapters.sqlmodel.changes import LoggedInsert, add_logged
 from adapters.sqlmodel.database import Transaction
 from adapters.sqlmodel.mappers import row_to_task, task_to_row
 from adapters.sqlmodel.statements import Statement
@@ -43,7 +43,7 @@ _SELECT = select(*(column for column in tasks_table.columns if column.key not in
 _MUTABLE = [column.key for column in tasks_table.columns if column.key not in {"id", "user_id", "created_at"}]
 _ONE = and_(_t.user_id == bindparam("owner"), _t.id == bindparam("task_id"))
 
-_INSERT = Statement(logged_insert(tasks_table, "task"))
+_INSERT = LoggedInsert(tasks_table, "task")
 _GET = Statement(_SELECT.where(_ONE))
 # A row lock on PostgreSQL; on SQLite the process's write lock, taken from this read on (sqlite.py).
 _GET_FOR_UPDATE = Statement(_SELECT.where(_ONE).with_for_update())
@@ -169,8 +169,7 @@ class SqlTaskRepository(TaskRepository):
         self._transaction = transaction
 
     async def _add(self, task: Task) -> None:
-        await self._transaction.write(_INSERT, task_to_row(task))
-        await log_new(self._transaction, "task", task.owner_id, task.id)
+        await add_logged(self._transaction, _INSERT, "task", task_to_row(task))
 
     async def _get(self, owner_id: str, task_id: UUID, for_update: bool) -> Task | None:
         statement = _GET_FOR_UPDATE if for_update else _GET
