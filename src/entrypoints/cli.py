@@ -1,4 +1,4 @@
-"""The `tasks` command: serve the API, migrate the database, print a token."""
+"""The `tasks` command: serve the API, serve MCP over stdio, migrate the database, print a token."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
 
+    commands.add_parser(
+        "mcp",
+        help="serve MCP over stdio, for a local agent acting for the user whose token is in TASKS_TOKEN",
+    )
     commands.add_parser("migrate", help="upgrade the database to the newest schema")
     commands.add_parser(
         "purge", help="delete expired idempotency keys and spent rate-limit counts (serving does it hourly)"
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, settings.log_format)
 
-    run = {"serve": _serve, "migrate": _migrate, "purge": _purge, "token": _token}[args.command]
+    run = {"serve": _serve, "mcp": _mcp, "migrate": _migrate, "purge": _purge, "token": _token}[args.command]
     try:
         return run(args, settings)
     except CannotUseDatabase as error:
@@ -87,13 +91,18 @@ def _told(url: str) -> Iterator[None]:
         raise CannotUseDatabase(f"cannot use the database at {mask(url)}: {said}") from error
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
+def _ready(settings: Settings) -> bool:
+    """The embedded database migrated, or the PostgreSQL schema checked."""
     if settings.uses_sqlite:
-        if not _migrated_apart():
-            return 2
-    else:
-        with _told(settings.database_url):
-            asyncio.run(_check_schema(settings))
+        return _migrated_apart()
+    with _told(settings.database_url):
+        asyncio.run(_check_schema(settings))
+    return True
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    if not _ready(settings):
+        return 2
     uvicorn.run(
         "entrypoints.http.app:build_app",
         factory=True,
@@ -106,6 +115,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # default would believe 127.0.0.1, i.e. anyone on the machine).
         proxy_headers=False,
     )
+    return 0
+
+
+def _mcp(_: argparse.Namespace, settings: Settings) -> int:
+    # Imported only here: the MCP SDK stays out of the other commands.
+    from entrypoints.http.app import API_VERSION  # noqa: PLC0415
+    from entrypoints.mcp.stdio import NoToken, serve_stdio  # noqa: PLC0415
+
+    if not _ready(settings):
+        return 2
+    try:
+        with _told(settings.database_url):
+            asyncio.run(serve_stdio(settings, API_VERSION))
+    except NoToken as error:
+        print(f"tasks: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -178,8 +203,11 @@ async def _purged(settings: Settings) -> Purged:
 
 def _migrated_apart() -> bool:
     """The embedded database migrates before serving, in a process of its own: Alembic and
-    SQLAlchemy's engine then never take up the server's memory. Its errors are on stderr."""
-    done = subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], check=False)
+    SQLAlchemy's engine then never take up the server's memory. All it says goes to stderr (stdout
+    is the protocol's under `tasks mcp`)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "migrate"], check=False, stdout=sys.stderr
+    )
     return done.returncode == 0
 
 

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     auth_audience: str | None = None
     auth_jwks_refetch_interval_seconds: float = Field(default=10.0, ge=0)
     auth_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
+    # `tasks mcp` (MCP over stdio) acts for the user whose bearer token this is, checked like any.
+    tasks_token: SecretStr | None = None
 
     # How long a POST's Idempotency-Key keeps answering with the task it first made.
     idempotency_key_ttl_seconds: int = Field(default=86_400, ge=1)
@@ -98,7 +100,7 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("auth_jwt_secret", mode="before")
+    @field_validator("auth_jwt_secret", "tasks_token", mode="before")
     @classmethod
     def _blank_secret_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

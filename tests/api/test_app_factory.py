@@ -18,8 +18,9 @@ async def test_an_app_keeps_its_own_database_after_another_app_is_built(client: 
     assert response.status_code == 200
 
 
-def test_a_service_on_sqlite_loads_no_postgresql_driver_and_no_jwks_client(tmp_path: Path) -> None:
-    """One worker's memory is part of what it costs: drivers and clients load for what is used."""
+def test_a_service_on_sqlite_loads_no_postgresql_driver_no_jwks_client_and_no_mcp_sdk(tmp_path: Path) -> None:
+    """One worker's memory is part of what it costs: drivers, clients and the MCP SDK load for what
+    is used."""
     probe = f"""
 import sys
 from entrypoints.http.app import create_app
@@ -28,7 +29,8 @@ url = "sqlite:///{tmp_path / "tasks.db"}"
 app = create_app(Settings(_env_file=None, database_url=url, auth_jwt_secret="{"s" * 40}"))
 app.state.container.adapters.database()
 app.state.container.adapters.token_verifier()
-print(sorted(name for name in ("asyncpg", "httpx", "adapters.sqlmodel.postgres") if name in sys.modules))
+unused = ("asyncpg", "httpx", "adapters.sqlmodel.postgres", "mcp")
+print(sorted(name for name in unused if name in sys.modules))
 """
     project = Path(__file__).parents[2]
     run = [sys.executable, "-c", probe]

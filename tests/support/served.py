@@ -20,7 +20,7 @@ _OUR_VARIABLES = (
     "AUTH_",
     "CORS_",
     "LOG_",
-    "TASKS_DATA_DIR",
+    "TASKS_",  # TASKS_DATA_DIR, TASKS_TOKEN
     "HTTP_MAX_",
     "HTTP_TRUSTED_",
     "PURGE_",

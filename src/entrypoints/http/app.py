@@ -28,6 +28,7 @@ from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import RequestContextMiddleware
 from entrypoints.http.problems import Problem, problem_responses
 from entrypoints.http.query import document_query_models, refusing_unknown_parameters
+from entrypoints.mcp.http import install_mcp
 from entrypoints.observability import configure_logging
 from entrypoints.settings import Settings
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
                 housekeeping.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await housekeeping
+            await mcp.close()
             if notifications is not None:
                 await notifications.close()
             jwks = container.adapters.jwks()
@@ -87,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in [*routers, *compat.routers, health.router]:
         _serve(app, router)
     check_provided(app.routes, app.state.providers)
+    mcp = install_mcp(app, container, settings, API_VERSION)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.http_max_body_bytes,

@@ -1,0 +1,175 @@
+"""MCP over streamable HTTP at /mcp, in the REST API's own app and process.
+
+- The caller is the bearer token's subject, checked by the REST API's own `current_principal`
+  (same verifiers, same limits) before the SDK sees the request; a missing or bad token is a 401
+  problem whose `WWW-Authenticate` points an MCP client at the protected-resource metadata
+  (RFC 9728), published when an external issuer (AUTH_ISSUER with AUTH_JWKS_URL) signs the tokens.
+- The SDK is loaded, and its sessions started, by the first request that gets past that check:
+  it takes 27 MB, which a worker no agent calls need not carry.
+- Stateless, answered as JSON: every POST stands alone, so any worker or replica can take any
+  request, and nothing is held between them (the SDK's sessions live in one process's memory).
+- The SDK's DNS-rebinding guard is off: it is for servers that trust whoever can reach them, and
+  a page that rebinds a name to this service still has no token to send."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from application.errors import ExpiredToken, InvalidToken
+from entrypoints.container import Container
+from entrypoints.http.auth import current_principal
+from entrypoints.http.problems import problem
+from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import Context, MCPServer
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
+    from entrypoints.mcp.tools import Identify
+
+MCP_PATH = "/mcp"
+METADATA_PATH = "/.well-known/oauth-protected-resource"
+_OWNER = "tasks.owner"  # the scope key the verified caller's id is kept under
+
+
+def install_mcp(app: FastAPI, container: Container, settings: Settings, version: str) -> McpEndpoint:
+    """Serve MCP at /mcp (and the metadata, with an external issuer); the endpoint returned is
+    closed when the app stops."""
+    issuer = settings.auth_issuer if settings.auth_jwks_url else None
+    endpoint = McpEndpoint(container, issuer, version)
+    app.router.routes.append(Route(MCP_PATH, endpoint))
+    if issuer is not None:
+        metadata = ProtectedResourceMetadata(issuer)
+        # At the root, and (RFC 9728, section 3.1) after it the resource's path, where MCP clients
+        # look first when no WWW-Authenticate names it.
+        for path in (METADATA_PATH, METADATA_PATH + MCP_PATH):
+            app.add_api_route(path, metadata, methods=["GET"], include_in_schema=False)
+    return endpoint
+
+
+def build_mcp_server(container: Container, identify: Identify, version: str) -> MCPServer:
+    from entrypoints.mcp.tools import build_server  # noqa: PLC0415 (the SDK: when used)
+
+    use_cases = container.use_cases
+    return build_server(
+        identify,
+        create=use_cases.create_task(),
+        list_page=use_cases.list_tasks(),
+        get=use_cases.get_task(),
+        update=use_cases.update_task(),
+        delete=use_cases.delete_task(),
+        version=version,
+    )
+
+
+class McpEndpoint:
+    """Lets through only requests whose bearer token verifies, noting whose it is, to the SDK."""
+
+    def __init__(self, container: Container, issuer: str | None, version: str) -> None:
+        self._container = container
+        self._issuer = issuer
+        self._version = version
+        self._app: ASGIApp | None = None
+        self._starting = asyncio.Lock()
+        self._stop: Callable[[], Awaitable[None]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        try:
+            principal = await current_principal(request)
+        except InvalidToken as error:
+            await self._refusal(request, error)(scope, receive, send)
+            return
+        scope[_OWNER] = principal.subject
+        app = self._app or await self._start()
+        await app(scope, receive, send)
+
+    async def close(self) -> None:
+        if self._stop is not None:
+            await self._stop()
+
+    async def _start(self) -> ASGIApp:
+        async with self._starting:
+            if self._app is None:
+                from mcp.server.streamable_http_manager import StreamableHTTPASGIApp  # noqa: PLC0415
+                from mcp.server.transport_security import TransportSecuritySettings  # noqa: PLC0415
+
+                server = build_mcp_server(self._container, _caller_of_request, self._version)
+                server.streamable_http_app(
+                    stateless_http=True,
+                    json_response=True,
+                    transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+                )
+                self._stop = await _running(server.session_manager)
+                self._app = StreamableHTTPASGIApp(server.session_manager)
+        return self._app
+
+    def _refusal(self, request: Request, error: InvalidToken) -> JSONResponse:
+        if isinstance(error, ExpiredToken):
+            detail = "The access token expired; get a new one."
+            challenge = 'Bearer error="invalid_token", error_description="The access token expired"'
+        else:
+            detail = "A valid bearer token is required."
+            challenge = "Bearer"
+        if self._issuer is not None:
+            pointer = f'resource_metadata="{str(request.base_url).rstrip("/")}{METADATA_PATH}"'
+            challenge = f"{challenge}, {pointer}" if "=" in challenge else f"{challenge} {pointer}"
+        return problem(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+async def _running(manager: StreamableHTTPSessionManager) -> Callable[[], Awaitable[None]]:
+    """Start the SDK's session manager in a task of its own, which keeps it until the returned
+    function is called: its task group must be left by the task that entered it."""
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with manager.run():
+            started.set()
+            await stopping.wait()
+
+    holder = asyncio.create_task(hold())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait((holder, waiting), return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():
+        waiting.cancel()
+        await holder  # it ended before serving: its error, here
+
+    async def stop() -> None:
+        stopping.set()
+        await holder
+
+    return stop
+
+
+async def _caller_of_request(ctx: Context) -> str:
+    request = ctx.request_context.request
+    owner = None if request is None else request.scope.get(_OWNER)
+    if not isinstance(owner, str):
+        raise InvalidToken("no verified caller on this request")  # McpEndpoint checks first
+    return owner
+
+
+class ProtectedResourceMetadata:
+    """RFC 9728: which authorization server issues the tokens /mcp takes."""
+
+    def __init__(self, issuer: str) -> None:
+        self._issuer = issuer
+
+    async def __call__(self, request: Request) -> JSONResponse:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {
+                "resource": base + MCP_PATH,
+                "authorization_servers": [self._issuer],
+                "bearer_methods_supported": ["header"],
+                "resource_name": "tasks-service",
+                "resource_documentation": base + "/docs",
+            }
+        )
