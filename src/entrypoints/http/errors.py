@@ -45,6 +45,8 @@ BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 EXPIRED_CHALLENGE = {
     "WWW-Authenticate": 'Bearer error="invalid_token", error_description="The access token expired"'
 }
+EXPIRED_TOKEN_DETAIL = "The access token expired; get a new one."  # noqa: S105 (words, not a secret)
+INVALID_TOKEN_DETAIL = "A valid bearer token is required."  # noqa: S105
 RETRY_AFTER_SECONDS = 2
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -147,8 +149,8 @@ async def _http_error(request: Request, error: HTTPException) -> ProblemResponse
 async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
     """Only an expired token is told why (RFC 6750): anything else learns nothing from the answer."""
     if isinstance(error, ExpiredToken):
-        return problem(401, "The access token expired; get a new one.", headers=EXPIRED_CHALLENGE)
-    return problem(401, "A valid bearer token is required.", headers=BEARER_CHALLENGE)
+        return problem(401, EXPIRED_TOKEN_DETAIL, headers=EXPIRED_CHALLENGE)
+    return problem(401, INVALID_TOKEN_DETAIL, headers=BEARER_CHALLENGE)
 
 
 @answers(TasksNotFound)

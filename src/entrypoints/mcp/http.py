@@ -25,6 +25,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from application.errors import ExpiredToken, InvalidToken
 from entrypoints.container import Container
 from entrypoints.http.auth import current_principal
+from entrypoints.http.errors import (
+    BEARER_CHALLENGE,
+    EXPIRED_CHALLENGE,
+    EXPIRED_TOKEN_DETAIL,
+    INVALID_TOKEN_DETAIL,
+)
 from entrypoints.http.problems import problem
 from entrypoints.settings import Settings
 
@@ -112,15 +118,12 @@ class McpEndpoint:
         return self._app
 
     def _refusal(self, request: Request, error: InvalidToken) -> JSONResponse:
-        if isinstance(error, ExpiredToken):
-            detail = "The access token expired; get a new one."
-            challenge = 'Bearer error="invalid_token", error_description="The access token expired"'
-        else:
-            detail = "A valid bearer token is required."
-            challenge = "Bearer"
+        expired = isinstance(error, ExpiredToken)
+        challenge = (EXPIRED_CHALLENGE if expired else BEARER_CHALLENGE)["WWW-Authenticate"]
         if self._issuer is not None:
             pointer = f'resource_metadata="{str(request.base_url).rstrip("/")}{METADATA_PATH}"'
-            challenge = f"{challenge}, {pointer}" if "=" in challenge else f"{challenge} {pointer}"
+            challenge = f"{challenge}, {pointer}" if expired else f"{challenge} {pointer}"
+        detail = EXPIRED_TOKEN_DETAIL if expired else INVALID_TOKEN_DETAIL
         return problem(401, detail, headers={"WWW-Authenticate": challenge})
 
 

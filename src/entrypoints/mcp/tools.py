@@ -17,13 +17,20 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, TypeAdapter
 
-from application.errors import ExpiredToken, InvalidToken
+from application.errors import ExpiredToken, InfrastructureError, InvalidToken, TransientConflict
 from application.tasks import CreateTask, DeleteTask, GetTask, ListTasks, UpdateTask
 from application.tasks.placing import STAY, Destination
-from domain.errors import DomainError, InvalidField, InvalidList, InvalidPlacement, TaskNotFound
+from domain.errors import (
+    DomainError,
+    InvalidField,
+    InvalidList,
+    InvalidPlacement,
+    TaskNotFound,
+    VersionMismatch,
+)
 from domain.task import UNSET, Priority, Recurrence, Task, TaskChanges, TaskDraft, Unset
 from entrypoints.http.compat.shapes import LIST_LIMIT, SearchText
-from entrypoints.http.errors import FIXED_PROBLEMS
+from entrypoints.http.errors import EXPIRED_TOKEN_DETAIL, FIXED_PROBLEMS, INVALID_TOKEN_DETAIL
 from entrypoints.http.schemas import Description, Tag, Tags, Time, Title
 
 # Who calls: the owner the request's verified token names (over HTTP), or TASKS_TOKEN's (stdio).
@@ -42,6 +49,7 @@ UserId = Annotated[
 TaskId = Annotated[UUID, Field(description="The task's id, as add_task or list_tasks gave it.")]
 Status = Literal["all", "pending", "completed"]
 T = TypeVar("T")
+_DELETE_ATTEMPTS = 3
 _COMPLETED: dict[str, bool | None] = {"all": None, "pending": False, "completed": True}
 
 
@@ -179,10 +187,15 @@ def build_server(
         """Delete a task, and its subtasks with it."""
         with said():
             owner = await caller(ctx, user_id)
-            task = await get(owner, task_id)
-            # The version read, so that the title answered is the deleted task's.
-            await delete(owner, task_id, if_match=(task.version,))
-            return outcome(task, "deleted")
+            for _ in range(_DELETE_ATTEMPTS):
+                task = await get(owner, task_id)
+                try:
+                    # Only the version read, so that the title answered is the deleted task's.
+                    await delete(owner, task_id, if_match=(task.version,))
+                except VersionMismatch:
+                    continue  # changed in between: read it again
+                return outcome(task, "deleted")
+            raise TransientConflict("the task kept changing while it was being deleted")
 
     @server.tool(annotations=ToolAnnotations(destructiveHint=False, idempotentHint=True))
     async def update_task(
@@ -222,19 +235,17 @@ def said() -> Iterator[None]:
     """An error the REST API answers as a problem becomes a tool error in the same words."""
     try:
         yield
-    except DomainError as error:
+    except (DomainError, InfrastructureError) as error:
         raise ToolError(_words(error)) from error
 
 
-def _words(error: DomainError) -> str:
+def _words(error: DomainError | InfrastructureError) -> str:
     for kind in type(error).__mro__:
         fixed = FIXED_PROBLEMS.get(kind)
         if fixed is not None:
             return fixed.detail
-    if isinstance(error, ExpiredToken):
-        return "The access token expired; get a new one."
     if isinstance(error, InvalidToken):
-        return "A valid bearer token is required."
+        return EXPIRED_TOKEN_DETAIL if isinstance(error, ExpiredToken) else INVALID_TOKEN_DETAIL
     if isinstance(error, InvalidField):
         subject = "list" if isinstance(error, InvalidList) else "task"
         opening = (
