@@ -35,10 +35,8 @@ from entrypoints.http.problems import problem
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
-    from mcp.server.mcpserver import Context, MCPServer
+    from mcp.server.mcpserver import Context
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-
-    from entrypoints.mcp.tools import Identify
 
 MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource"
@@ -58,21 +56,6 @@ def install_mcp(app: FastAPI, container: Container, settings: Settings, version:
         for path in (METADATA_PATH, METADATA_PATH + MCP_PATH):
             app.add_api_route(path, metadata, methods=["GET"], include_in_schema=False)
     return endpoint
-
-
-def build_mcp_server(container: Container, identify: Identify, version: str) -> MCPServer:
-    from entrypoints.mcp.tools import build_server  # noqa: PLC0415 (the SDK: when used)
-
-    use_cases = container.use_cases
-    return build_server(
-        identify,
-        create=use_cases.create_task(),
-        list_page=use_cases.list_tasks(),
-        get=use_cases.get_task(),
-        update=use_cases.update_task(),
-        delete=use_cases.delete_task(),
-        version=version,
-    )
 
 
 class McpEndpoint:
@@ -107,7 +90,9 @@ class McpEndpoint:
                 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp  # noqa: PLC0415
                 from mcp.server.transport_security import TransportSecuritySettings  # noqa: PLC0415
 
-                server = build_mcp_server(self._container, _caller_of_request, self._version)
+                from entrypoints.mcp.tools import server_for  # noqa: PLC0415 (the SDK: when used)
+
+                server = server_for(self._container, _caller_of_request, self._version)
                 server.streamable_http_app(
                     stateless_http=True,
                     json_response=True,

@@ -9,7 +9,7 @@ from application.errors import InvalidToken
 from application.ports import TokenVerifier
 from entrypoints.container import Container
 from entrypoints.http.auth import MAX_TOKEN_LENGTH
-from entrypoints.mcp.http import build_mcp_server
+from entrypoints.mcp.tools import server_for
 from entrypoints.settings import Settings
 
 
@@ -34,7 +34,7 @@ async def serve_stdio(settings: Settings, version: str) -> None:
             await the_caller()
         except InvalidToken as error:
             raise NoToken(f"TASKS_TOKEN is not a token this service accepts: {error}") from error
-        await build_mcp_server(container, the_caller, version).run_stdio_async()
+        await server_for(container, the_caller, version).run_stdio_async()
     finally:
         jwks = container.adapters.jwks()
         if jwks is not None:

@@ -29,6 +29,7 @@ from domain.errors import (
     VersionMismatch,
 )
 from domain.task import UNSET, Priority, Recurrence, Task, TaskChanges, TaskDraft, Unset
+from entrypoints.container import Container
 from entrypoints.http.compat.shapes import LIST_LIMIT, SearchText
 from entrypoints.http.errors import EXPIRED_TOKEN_DETAIL, FIXED_PROBLEMS, INVALID_TOKEN_DETAIL
 from entrypoints.http.schemas import Description, Tag, Tags, Time, Title
@@ -90,6 +91,20 @@ class TaskLine(BaseModel):
 
 
 _LINES = TypeAdapter(list[TaskLine])
+
+
+def server_for(container: Container, identify: Identify, version: str) -> MCPServer:
+    """The tools over the container's use cases."""
+    use_cases = container.use_cases
+    return build_server(
+        identify,
+        create=use_cases.create_task(),
+        list_page=use_cases.list_tasks(),
+        get=use_cases.get_task(),
+        update=use_cases.update_task(),
+        delete=use_cases.delete_task(),
+        version=version,
+    )
 
 
 def build_server(
