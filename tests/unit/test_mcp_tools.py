@@ -5,6 +5,7 @@ and the words each error becomes. The tools over real HTTP and stdio: tests/api/
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from mcp.types import TextContent
 from application.errors import DatabaseUnavailable, ExpiredToken, TransientConflict
 from application.tasks import CreateTask, DeleteTask, GetTask, ListTasks, UpdateTask
 from domain.errors import InvalidTask, ListNotFound, TaskNotFound
-from domain.task import TaskChanges, TaskDraft
+from domain.task import Recurrence, TaskChanges, TaskDraft
 from entrypoints.mcp.tools import build_server, said
 
 
@@ -79,6 +80,35 @@ async def test_delete_task_gives_up_on_a_task_that_keeps_changing_and_leaves_it(
         "The database is busy with other changes; nothing was changed. Try again shortly."
     )
     assert (await get("alice", task.id)).title == "Renamed 0"
+
+
+async def test_update_task_empties_the_fields_named_in_clear_and_keeps_the_rest(
+    create: CreateTask, list_tasks: ListTasks, get: GetTask, update: UpdateTask, delete: DeleteTask
+) -> None:
+    due = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    draft = TaskDraft(title="Pay rent", description="By transfer", due_at=due, recurrence=Recurrence.MONTHLY)
+    task = await create("alice", draft)
+    server = server_with(create, list_tasks, get, update, delete)
+
+    async with Client(server) as client:
+        cleared = await client.call_tool(
+            "update_task", {"task_id": str(task.id), "clear": ["due_at", "recurrence"]}
+        )
+        both = await client.call_tool(
+            "update_task", {"task_id": str(task.id), "description": "Cash", "clear": ["description"]}
+        )
+        unknown = await client.call_tool("update_task", {"task_id": str(task.id), "clear": ["title"]})
+
+    assert not cleared.is_error
+    now = await get("alice", task.id)
+    assert (now.due_at, now.recurrence) == (None, None)
+    assert (now.title, now.description) == ("Pay rent", "By transfer")
+    assert both.is_error
+    [said_of_both] = both.content
+    assert isinstance(said_of_both, TextContent)
+    assert said_of_both.text.endswith("The task is not valid: description is both given and to be cleared")
+    assert unknown.is_error
+    assert (await get("alice", task.id)).description == "By transfer"
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from domain.errors import (
     InvalidField,
     InvalidList,
     InvalidPlacement,
+    InvalidTask,
     TaskNotFound,
     VersionMismatch,
 )
@@ -49,6 +50,8 @@ UserId = Annotated[
 ]
 TaskId = Annotated[UUID, Field(description="The task's id, as add_task or list_tasks gave it.")]
 Status = Literal["all", "pending", "completed"]
+# What update_task can empty (a null argument is one left out, so it cannot say "empty this").
+Clearable = Literal["description", "due_at", "recurrence"]
 T = TypeVar("T")
 _DELETE_ATTEMPTS = 3
 _COMPLETED: dict[str, bool | None] = {"all": None, "pending": False, "completed": True}
@@ -223,16 +226,23 @@ def build_server(
         priority: Priority | None = None,
         tags: Annotated[Tags | None, Field(description="The task's tags, all of them.")] = None,
         recurrence: Recurrence | None = None,
+        clear: Annotated[
+            list[Clearable], Field(description="Fields to empty: description, due_at, recurrence.")
+        ] = [],  # noqa: B006 (copied by pydantic for each call)
     ) -> TaskOutcome:
-        """Change the fields given; the others stay as they are."""
+        """Change the fields given, and empty those named in `clear`; the others stay as they are."""
         with said():
+            values = {"description": description, "due_at": due_at, "recurrence": recurrence}
+            for name in clear:
+                if values[name] is not None:
+                    raise InvalidTask(name, "is both given and to be cleared")
             changes = TaskChanges(
                 title=given(title),
-                description=given(description),
-                due_at=given(due_at),
+                description=None if "description" in clear else given(description),
+                due_at=None if "due_at" in clear else given(due_at),
                 priority=given(priority),
                 tags=UNSET if tags is None else tuple(tags),
-                recurrence=given(recurrence),
+                recurrence=None if "recurrence" in clear else given(recurrence),
             )
             task = await update(await caller(ctx, user_id), task_id, changes)
             return outcome(task, "updated")
