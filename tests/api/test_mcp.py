@@ -65,11 +65,21 @@ def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             yield Service(base_url, cwd, env)
 
 
+@pytest.fixture(params=["auto", "legacy"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """How the client opens: `auto` finds this SDK's newest protocol (each POST answered on its
+    own), `legacy` does the 2025 initialize handshake, as most agents in the field still do (each
+    POST then runs on the session manager started with the first)."""
+    return str(request.param)
+
+
 @asynccontextmanager
-async def mcp_client(url: str, token: str) -> AsyncIterator[Client]:
+async def mcp_client(url: str, token: str, mode: str = "auto", **http: Any) -> AsyncIterator[Client]:
     async with (
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=10) as http,
-        Client(streamable_http_client(url, http_client=http), raise_exceptions=True) as client,
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=10, **http) as transport,
+        Client(
+            streamable_http_client(url, http_client=transport), raise_exceptions=True, mode=mode
+        ) as client,
     ):
         yield client
 
@@ -103,8 +113,8 @@ def new_user() -> str:
     return f"mcp-{uuid.uuid4()}"
 
 
-async def test_the_five_tools_of_the_spec_declare_their_input_and_output(service: Service) -> None:
-    async with mcp_client(service.mcp_url, token_for(new_user())) as client:
+async def test_the_five_tools_of_the_spec_declare_their_input_and_output(service: Service, mode: str) -> None:
+    async with mcp_client(service.mcp_url, token_for(new_user()), mode) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
 
     assert set(tools) == SPEC_TOOLS
@@ -126,9 +136,11 @@ async def test_the_five_tools_of_the_spec_declare_their_input_and_output(service
     assert annotations.read_only_hint
 
 
-async def test_each_tool_answers_as_the_spec_says_and_rest_sees_what_it_did(service: Service) -> None:
+async def test_each_tool_answers_as_the_spec_says_and_rest_sees_what_it_did(
+    service: Service, mode: str
+) -> None:
     user = new_user()
-    async with mcp_client(service.mcp_url, token_for(user, lifetime=ALL_TIME)) as client:
+    async with mcp_client(service.mcp_url, token_for(user, lifetime=ALL_TIME), mode) as client:
         added = structured(
             await client.call_tool("add_task", {"title": "Buy milk", "description": "2 litres"})
         )
@@ -162,11 +174,13 @@ async def test_each_tool_answers_as_the_spec_says_and_rest_sees_what_it_did(serv
         assert http.get(f"{TASKS_PATH}/{task_id}", headers=auth(user)).status_code == 404
 
 
-async def test_the_richer_arguments_of_the_rest_api_work_through_the_tools(service: Service) -> None:
+async def test_the_richer_arguments_of_the_rest_api_work_through_the_tools(
+    service: Service, mode: str
+) -> None:
     user = new_user()
     with rest(service) as http:
         errands = http.post("/api/v1/lists", json={"name": "Errands"}, headers=auth(user)).json()
-    async with mcp_client(service.mcp_url, token_for(user)) as client:
+    async with mcp_client(service.mcp_url, token_for(user), mode) as client:
         rich = structured(
             await client.call_tool(
                 "add_task",
@@ -186,6 +200,7 @@ async def test_the_richer_arguments_of_the_rest_api_work_through_the_tools(servi
         overdue = listed(await client.call_tool("list_tasks", {"overdue": True}))
         in_list = listed(await client.call_tool("list_tasks", {"list_id": errands["id"]}))
         one = listed(await client.call_tool("list_tasks", {"limit": 1}))
+        next_one = listed(await client.call_tool("list_tasks", {"limit": 1, "offset": 1}))
         changed = structured(
             await client.call_tool(
                 "update_task", {"task_id": plain["task_id"], "priority": "low", "tags": ["garden"]}
@@ -202,6 +217,7 @@ async def test_the_richer_arguments_of_the_rest_api_work_through_the_tools(servi
     assert [task["id"] for task in overdue] == [rich["task_id"]]
     assert [task["id"] for task in in_list] == [rich["task_id"]]
     assert [task["id"] for task in one] == [plain["task_id"]]  # newest first
+    assert [task["id"] for task in next_one] == [rich["task_id"]]
     assert changed["status"] == "updated"
     assert "limit" in error_text(too_many)
     with rest(service) as http:
@@ -210,12 +226,12 @@ async def test_the_richer_arguments_of_the_rest_api_work_through_the_tools(servi
 
 
 async def test_a_user_can_neither_see_nor_change_another_users_task_through_any_tool(
-    service: Service,
+    service: Service, mode: str
 ) -> None:
     alice, bob = new_user(), new_user()
-    async with mcp_client(service.mcp_url, token_for(alice)) as as_alice:
+    async with mcp_client(service.mcp_url, token_for(alice), mode) as as_alice:
         task_id = structured(await as_alice.call_tool("add_task", {"title": "Alice's secret"}))["task_id"]
-    async with mcp_client(service.mcp_url, token_for(bob)) as as_bob:
+    async with mcp_client(service.mcp_url, token_for(bob), mode) as as_bob:
         bobs_list = listed(await as_bob.call_tool("list_tasks", {"status": "all"}))
         attempts = [
             await as_bob.call_tool("complete_task", {"task_id": task_id}),
@@ -240,10 +256,10 @@ async def test_a_user_can_neither_see_nor_change_another_users_task_through_any_
 
 
 async def test_bad_arguments_are_tool_errors_that_say_what_is_wrong_and_change_nothing(
-    service: Service,
+    service: Service, mode: str
 ) -> None:
     user = new_user()
-    async with mcp_client(service.mcp_url, token_for(user)) as client:
+    async with mcp_client(service.mcp_url, token_for(user), mode) as client:
         blank = await client.call_tool("add_task", {"title": "   "})
         long_title = await client.call_tool("add_task", {"title": "x" * 201})
         not_an_id = await client.call_tool("complete_task", {"task_id": "42"})
@@ -268,11 +284,11 @@ async def test_bad_arguments_are_tool_errors_that_say_what_is_wrong_and_change_n
     assert nothing_left == []
 
 
-async def test_a_task_made_through_rest_is_there_for_the_agent(service: Service) -> None:
+async def test_a_task_made_through_rest_is_there_for_the_agent(service: Service, mode: str) -> None:
     user = new_user()
     with rest(service) as http:
         made = http.post(TASKS_PATH, json={"title": "Made in the web app"}, headers=auth(user)).json()
-    async with mcp_client(service.mcp_url, token_for(user)) as client:
+    async with mcp_client(service.mcp_url, token_for(user), mode) as client:
         tasks = listed(await client.call_tool("list_tasks", {}))
         completed = structured(await client.call_tool("complete_task", {"task_id": made["id"]}))
 
@@ -315,9 +331,28 @@ async def test_a_missing_bad_or_expired_token_is_refused_before_any_tool_runs(se
         assert "resource_metadata" not in answer.headers["www-authenticate"]
     assert 'error="invalid_token"' in answers["expired"].headers["www-authenticate"]
     assert no_metadata.status_code == 404
+    statuses: list[int] = []
+
+    async def seen(response: httpx2.Response) -> None:
+        statuses.append(response.status_code)
+
     with pytest.raises(Exception):  # noqa: B017, PT011 (the SDK's client gives up: which error is its own)
-        async with mcp_client(service.mcp_url, "not.a.token") as client:
+        async with mcp_client(service.mcp_url, "not.a.token", event_hooks={"response": [seen]}) as client:
             await client.list_tools()
+    assert statuses
+    assert set(statuses) == {401}
+
+
+async def test_mcp_is_served_over_post_only_so_nobody_holds_a_stream_open(service: Service) -> None:
+    headers = {**auth(new_user()), "Accept": "application/json, text/event-stream"}
+    with rest(service) as http:
+        stream = http.get("/mcp", headers={**headers, "Accept": "text/event-stream"})
+        ended = http.delete("/mcp", headers=headers)
+
+    for answer in (stream, ended):
+        assert answer.status_code == 405
+        assert answer.headers["allow"] == "POST"
+        assert answer.headers["content-type"] == PROBLEM_MEDIA_TYPE
 
 
 @pytest.fixture(scope="module")

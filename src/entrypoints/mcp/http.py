@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
+log = logging.getLogger("tasks.mcp")
 MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 _OWNER = "tasks.owner"  # the scope key the verified caller's id is kept under
@@ -76,13 +79,22 @@ class McpEndpoint:
         except InvalidToken as error:
             await self._refusal(request, error)(scope, receive, send)
             return
+        if request.method != "POST":
+            # Stateless: no stream to GET (it would stay open, carrying nothing), no session to DELETE.
+            detail = "MCP is served here over POST only (stateless streamable HTTP)."
+            await problem(405, detail, headers={"Allow": "POST"})(scope, receive, send)
+            return
         scope[_OWNER] = principal.subject
         app = self._app or await self._start()
         await app(scope, receive, send)
 
     async def close(self) -> None:
-        if self._stop is not None:
-            await self._stop()
+        stop, self._stop, self._app = self._stop, None, None
+        if stop is not None:
+            try:
+                await stop()
+            except Exception:
+                log.exception("the MCP session manager failed as it stopped")
 
     async def _start(self) -> ASGIApp:
         async with self._starting:
@@ -98,9 +110,19 @@ class McpEndpoint:
                     json_response=True,
                     transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
                 )
-                self._stop = await _running(server.session_manager)
+                self._stop = await _running(server.session_manager, self._ended)
                 self._app = StreamableHTTPASGIApp(server.session_manager)
         return self._app
+
+    def _ended(self, holder: asyncio.Task[None]) -> None:
+        """The session manager stopped: by `close`, or by failing, when the next request starts
+        another one."""
+        if not holder.cancelled() and holder.exception() is not None:
+            log.error(
+                "the MCP session manager failed; the next request starts it again",
+                exc_info=holder.exception(),
+            )
+        self._app = self._stop = None
 
     def _refusal(self, request: Request, error: InvalidToken) -> JSONResponse:
         expired = isinstance(error, ExpiredToken)
@@ -112,9 +134,13 @@ class McpEndpoint:
         return problem(401, detail, headers={"WWW-Authenticate": challenge})
 
 
-async def _running(manager: StreamableHTTPSessionManager) -> Callable[[], Awaitable[None]]:
-    """Start the SDK's session manager in a task of its own, which keeps it until the returned
-    function is called: its task group must be left by the task that entered it."""
+async def _running(
+    manager: StreamableHTTPSessionManager, ended: Callable[[asyncio.Task[None]], None]
+) -> Callable[[], Awaitable[None]]:
+    """Start the SDK's session manager in a task of its own (its task group must be left by the
+    task that entered it), which keeps it until the returned function is called; `ended` is told
+    when that task ends, however it ends. The task gets a context of its own, not the first
+    request's (its request id)."""
     started, stopping = asyncio.Event(), asyncio.Event()
 
     async def hold() -> None:
@@ -122,12 +148,18 @@ async def _running(manager: StreamableHTTPSessionManager) -> Callable[[], Awaita
             started.set()
             await stopping.wait()
 
-    holder = asyncio.create_task(hold())
+    holder = asyncio.create_task(hold(), context=contextvars.Context())
     waiting = asyncio.create_task(started.wait())
-    await asyncio.wait((holder, waiting), return_when=asyncio.FIRST_COMPLETED)
+    try:
+        await asyncio.wait((holder, waiting), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # the first request was cancelled meanwhile: nothing may be left running
+        waiting.cancel()
+        holder.cancel()
+        raise
     if not started.is_set():
         waiting.cancel()
         await holder  # it ended before serving: its error, here
+    holder.add_done_callback(ended)
 
     async def stop() -> None:
         stopping.set()

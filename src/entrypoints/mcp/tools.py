@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from application.errors import ExpiredToken, InfrastructureError, InvalidToken, TransientConflict
 from application.tasks import CreateTask, DeleteTask, GetTask, ListTasks, UpdateTask
+from application.tasks.listing import MAX_OFFSET
 from application.tasks.placing import STAY, Destination
 from domain.errors import (
     DomainError,
@@ -170,9 +171,15 @@ def build_server(
         due_after: Time | None = None,
         overdue: Annotated[bool | None, Field(description="Only tasks past due and not completed.")] = None,
         list_id: Annotated[UUID | None, Field(description="Only this list's tasks.")] = None,
-        limit: Annotated[int, Field(ge=1, le=LIST_LIMIT)] = LIST_LIMIT,
+        limit: Annotated[
+            int, Field(ge=1, le=LIST_LIMIT, description="At most this many tasks.")
+        ] = LIST_LIMIT,
+        offset: Annotated[
+            int,
+            Field(ge=0, le=MAX_OFFSET, description="Skip this many first: to see the tasks past `limit`."),
+        ] = 0,
     ) -> Annotated[CallToolResult, list[TaskLine]]:
-        """The user's tasks, newest first."""
+        """The user's tasks, newest first; at most `limit`, from `offset`."""
         with said():
             owner = await caller(ctx, user_id)
             page = await list_page(
@@ -184,6 +191,7 @@ def build_server(
                 due_after=due_after,
                 overdue=overdue,
                 limit=limit,
+                offset=offset,
                 list_id=given(list_id),
             )
             lines = _LINES.dump_python([TaskLine.of(task) for task in page.items], mode="json")
