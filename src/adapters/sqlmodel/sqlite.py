@@ -308,7 +308,7 @@ class SqliteDatabase(Database[SqliteConnection]):
     """
 
     dialect = SQLiteDialect_pysqlite()
-    inserts_log_themselves = False  # no data-modifying WITH: changes.log_new holds a second INSERT back
+    inserts_log_themselves = False  # no data-modifying WITH: changes.add_logged holds a second INSERT back
 
     def __init__(
         self,

@@ -231,8 +231,9 @@ rate_limits_table: Table = RateLimitRow.__table__  # type: ignore[attr-defined]
 
 class ChangeCounterRow(SQLModel, table=True):
     """Each owner's last position in their change feed, on PostgreSQL. Written only by the change
-    log's triggers (alembic/versions/0011_change_log.py), which take this row at COMMIT: positions
-    in commit order. (SQLite has one writer at a time: the owner's last entry is their position.)"""
+    log's triggers (alembic/versions/0011_change_log.py), which take this row at COMMIT, and by a new
+    row's INSERT (changes.py), which takes it at once; either holds it to the COMMIT: positions in
+    commit order. (SQLite has one writer at a time: the owner's last entry is their position.)"""
 
     __tablename__ = "change_counters"
 
@@ -242,9 +243,9 @@ class ChangeCounterRow(SQLModel, table=True):
 
 class ChangeRow(SQLModel, table=True):
     """One committed change to an owner's task or list, at a position in the owner's feed, written
-    in the change's own transaction (by triggers; on SQLite a new row's by the repositories, see
-    changes.py); deletions leave these as tombstones. On SQLite a WITHOUT ROWID table: one B-tree,
-    in the feed's order."""
+    in the change's own transaction (an update or deletion by triggers, a new row by the
+    repositories' INSERT, see changes.py); deletions leave these as tombstones. On SQLite a WITHOUT
+    ROWID table: one B-tree, in the feed's order."""
 
     __tablename__ = "changes"
     __table_args__ = (

@@ -28,10 +28,14 @@ async def current_principal(request: Request) -> Principal:
     scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
     if scheme.lower() != "bearer" or not token:
         raise InvalidToken("missing bearer token")
+    # A plain lookup, not a dependency of its own: every dependency costs each request its resolution.
+    return await verified(token, request.app.state.container.adapters.token_verifier())
+
+
+async def verified(token: str, verifier: TokenVerifier) -> Principal:
+    """Who a bearer token speaks for, however it came (a header, or TASKS_TOKEN for `tasks mcp`)."""
     if len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("the bearer token is too long to be one this service accepts")
-    # A plain lookup, not a dependency of its own: every dependency costs each request its resolution.
-    verifier: TokenVerifier = request.app.state.container.adapters.token_verifier()
     return await verifier.verify(token)
 
 

@@ -146,7 +146,7 @@ async def _http_error(request: Request, error: HTTPException) -> ProblemResponse
 
 
 @answers(InvalidToken)
-async def _invalid_token(_: Request, error: InvalidToken) -> ProblemResponse:
+async def refused_token(_: Request, error: InvalidToken) -> ProblemResponse:
     """Only an expired token is told why (RFC 6750): anything else learns nothing from the answer."""
     if isinstance(error, ExpiredToken):
         return problem(401, EXPIRED_TOKEN_DETAIL, headers=EXPIRED_CHALLENGE)

@@ -20,19 +20,14 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from application.errors import ExpiredToken, InvalidToken
+from application.errors import InvalidToken
 from entrypoints.container import Container
 from entrypoints.http.auth import current_principal
-from entrypoints.http.errors import (
-    BEARER_CHALLENGE,
-    EXPIRED_CHALLENGE,
-    EXPIRED_TOKEN_DETAIL,
-    INVALID_TOKEN_DETAIL,
-)
+from entrypoints.http.errors import refused_token
 from entrypoints.http.problems import problem
 from entrypoints.settings import Settings
 
@@ -77,7 +72,8 @@ class McpEndpoint:
         try:
             principal = await current_principal(request)
         except InvalidToken as error:
-            await self._refusal(request, error)(scope, receive, send)
+            refusal = await self._refusal(request, error)
+            await refusal(scope, receive, send)
             return
         if request.method != "POST":
             # Stateless: no stream to GET (it would stay open, carrying nothing), no session to DELETE.
@@ -124,14 +120,15 @@ class McpEndpoint:
             )
         self._app = self._stop = None
 
-    def _refusal(self, request: Request, error: InvalidToken) -> JSONResponse:
-        expired = isinstance(error, ExpiredToken)
-        challenge = (EXPIRED_CHALLENGE if expired else BEARER_CHALLENGE)["WWW-Authenticate"]
+    async def _refusal(self, request: Request, error: InvalidToken) -> Response:
+        """The REST API's 401; with an external issuer, its challenge also points at the metadata
+        that names it (RFC 9728), where an MCP client finds where to sign the user in."""
+        refusal = await refused_token(request, error)
         if self._issuer is not None:
+            challenge = refusal.headers["WWW-Authenticate"]
             pointer = f'resource_metadata="{str(request.base_url).rstrip("/")}{METADATA_PATH}"'
-            challenge = f"{challenge}, {pointer}" if expired else f"{challenge} {pointer}"
-        detail = EXPIRED_TOKEN_DETAIL if expired else INVALID_TOKEN_DETAIL
-        return problem(401, detail, headers={"WWW-Authenticate": challenge})
+            refusal.headers["WWW-Authenticate"] = f"{challenge}{', ' if '=' in challenge else ' '}{pointer}"
+        return refusal
 
 
 async def _running(

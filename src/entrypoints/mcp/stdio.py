@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context
 from application.errors import InvalidToken
 from application.ports import TokenVerifier
 from entrypoints.container import Container
-from entrypoints.http.auth import MAX_TOKEN_LENGTH
+from entrypoints.http.auth import verified
 from entrypoints.mcp.tools import server_for
 from entrypoints.settings import Settings
 
@@ -23,9 +23,7 @@ async def serve_stdio(settings: Settings, version: str) -> None:
     token = "" if settings.tasks_token is None else settings.tasks_token.get_secret_value().strip()
 
     async def the_caller(_: Context | None = None) -> str:
-        if len(token) > MAX_TOKEN_LENGTH:
-            raise InvalidToken("the bearer token is too long to be one this service accepts")
-        return (await verifier.verify(token)).subject
+        return (await verified(token, verifier)).subject
 
     try:
         if not token:
