@@ -250,7 +250,9 @@ class ChangeLog(ABC):
 
     async def listen(self, until: datetime) -> None:
         """Say that a live stream waits for this owner's changes until `until`: other processes
-        are told of them as they commit (where the database can tell them)."""
+        are told of them as they commit (where the database can tell them). Once this has committed,
+        every change of the owner's is either told or already committed: a read of the log begun
+        after it misses none that is not told."""
         await self._listen(self.owner_id, until)
 
     @abstractmethod
@@ -407,6 +409,5 @@ class ExpiredRecords(Protocol):
         ...
 
     async def purge_changes(self, before: datetime, limit: int) -> int:
-        """Delete at most `limit` change-log entries of any owner made before `before`, and stale
-        listeners; how many entries."""
+        """Delete at most `limit` change-log entries of any owner made before `before`; how many."""
         ...

@@ -34,7 +34,7 @@ from tests.unit.fakes import FakeClock
 pytestmark = pytest.mark.postgres
 
 # The service's tables, as an installation grants them to the service's role.
-_TABLES = "tasks, lists, users, idempotency_keys, rate_limits, changes, change_counters, change_listeners"
+_TABLES = "tasks, lists, users, idempotency_keys, rate_limits, changes, change_counters"
 
 
 async def _as_admin(url: str, *statements: str) -> None:

@@ -17,8 +17,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import Insert
 
 from adapters.sqlmodel.database import Transaction
-from adapters.sqlmodel.statements import Statement, upsert_into
-from adapters.sqlmodel.tables import change_counters_table, change_listeners_table, changes_table
+from adapters.sqlmodel.statements import Statement
+from adapters.sqlmodel.tables import change_counters_table, changes_table
 from application.ports import ChangeLog
 from application.sync import Change
 
@@ -88,7 +88,9 @@ def _logged_by_withs(table: Table, kind: str, dialect: Dialect) -> ClauseElement
     taken = taken.on_conflict_do_update(
         index_elements=[counters.c.user_id], set_={"last_seq": counters.c.last_seq + 1}
     )
-    counter = taken.returning(counters.c.user_id, counters.c.last_seq).cte("counter")
+    # RETURNING gives the row's latest version, whatever the snapshot: whether a stream listens now.
+    taken_now = taken.returning(counters.c.user_id, counters.c.last_seq, counters.c.listened_until)
+    counter = taken_now.cte("counter")
     entry = (
         insert(changes_table)
         .from_select(
@@ -101,11 +103,10 @@ def _logged_by_withs(table: Table, kind: str, dialect: Dialect) -> ClauseElement
         .cte("logged")
     )
     # The main statement, so that it runs (a WITH that nothing reads does not, unless it writes).
-    listeners = change_listeners_table.c
     return (
         select(func.pg_notify(literal(CHANNEL), entry.c.user_id))
-        .select_from(entry.join(change_listeners_table, listeners.user_id == entry.c.user_id))
-        .where(listeners.until > func.now())
+        .select_from(entry.join(counter, true()))
+        .where(counter.c.listened_until > func.now())
     )
 
 
@@ -133,9 +134,14 @@ async def add_logged(
 
 
 def _listen(dialect: Dialect) -> Insert:
-    upsert = upsert_into(change_listeners_table, dialect)
+    """A stream listens for the owner, on their counter row (made at 0 if they have no change yet),
+    whose lock orders this with every change of theirs (migration 0012 says why)."""
+    upsert = postgresql.insert(change_counters_table).values(
+        user_id=bindparam("owner"), last_seq=0, listened_until=bindparam("until")
+    )
     return upsert.on_conflict_do_update(
-        index_elements=[change_listeners_table.c.user_id], set_={"until": upsert.excluded.until}
+        index_elements=[change_counters_table.c.user_id],
+        set_={"listened_until": upsert.excluded.listened_until},
     )
 
 
@@ -156,4 +162,5 @@ class SqlChangeLog(ChangeLog):
         return 0 if row is None or row["last_seq"] is None else int(row["last_seq"])
 
     async def _listen(self, owner_id: str, until: datetime) -> None:
-        await self._transaction.execute(_LISTEN, {"user_id": owner_id, "until": until})
+        if self._transaction.database.name == "postgresql":  # SQLite notifies no other process
+            await self._transaction.execute(_LISTEN, {"owner": owner_id, "until": until})

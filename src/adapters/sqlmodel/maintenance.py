@@ -14,12 +14,7 @@ from sqlalchemy.engine import Dialect
 
 from adapters.sqlmodel.database import Database
 from adapters.sqlmodel.statements import Statement
-from adapters.sqlmodel.tables import (
-    change_listeners_table,
-    changes_table,
-    idempotency_keys_table,
-    rate_limits_table,
-)
+from adapters.sqlmodel.tables import changes_table, idempotency_keys_table, rate_limits_table
 from adapters.sqlmodel.unit_of_work import UnscopedWork
 from application.ports import ExpiredRecords
 
@@ -62,11 +57,6 @@ def _old_changes(dialect: Dialect) -> Delete:
 
 
 _OLD_CHANGES = Statement(_old_changes)
-_STALE_LISTENERS = Statement(
-    delete(change_listeners_table).where(
-        change_listeners_table.c.until < bindparam("before", type_=change_listeners_table.c.until.type)
-    )
-)
 
 
 class SqlExpiredRecords(ExpiredRecords):
@@ -94,6 +84,5 @@ class SqlExpiredRecords(ExpiredRecords):
                 await work.transaction.fetch(_PURGING)
                 await work.transaction.fetch(_PURGING_CHANGES, {"before": before.isoformat()})
             deleted = await work.transaction.execute(_OLD_CHANGES, {"before": before, "limit": limit})
-            await work.transaction.execute(_STALE_LISTENERS, {"before": before})
             await work.commit()
         return deleted

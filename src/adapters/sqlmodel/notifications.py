@@ -37,10 +37,12 @@ class ChangeNotifications:
             self._task = asyncio.create_task(self._listen(), name="change notifications")
 
     def stop(self) -> None:
-        """Stop listening: the connection is closed as the task ends."""
+        """Stop listening: the connection is closed as the task ends. Not listened for from now on,
+        though the task has yet to end: a stream opened meanwhile waits for the next connection."""
         if self._task is not None:
             self._task.cancel()
             self._task = None
+            self.listening.clear()
 
     async def close(self) -> None:
         task, self._task = self._task, None
@@ -65,7 +67,8 @@ class ChangeNotifications:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
                 log.warning("cannot listen for changes (%s); streams poll meanwhile", type(error).__name__)
             finally:
-                self.listening.clear()
+                if self._task is asyncio.current_task():  # not one stopped, while its successor listens
+                    self.listening.clear()
                 if connection is not None and not connection.is_closed():
                     connection.terminate()
             await asyncio.sleep(_BACKOFF_SECONDS[min(failures, len(_BACKOFF_SECONDS) - 1)])

@@ -15,7 +15,7 @@ from adapters.sqlmodel.database import Database
 from adapters.sqlmodel.statements import Statement
 from adapters.sqlmodel.unit_of_work import UnscopedWork
 
-SCHEMA_REVISION = "0011"  # Alembic's head: tests/integration/test_migrations.py checks it
+SCHEMA_REVISION = "0012"  # Alembic's head: tests/integration/test_migrations.py checks it
 
 _HAS_VERSION_TABLE = {
     "postgresql": Statement(

@@ -230,15 +230,20 @@ rate_limits_table: Table = RateLimitRow.__table__  # type: ignore[attr-defined]
 
 
 class ChangeCounterRow(SQLModel, table=True):
-    """Each owner's last position in their change feed, on PostgreSQL. Written only by the change
-    log's triggers (alembic/versions/0011_change_log.py), which take this row at COMMIT, and by a new
-    row's INSERT (changes.py), which takes it at once; either holds it to the COMMIT: positions in
-    commit order. (SQLite has one writer at a time: the owner's last entry is their position.)"""
+    """Each owner's last position in their change feed, on PostgreSQL. Written by the change log's
+    triggers (alembic/versions/0011_change_log.py), which take this row at COMMIT, and by a new row's
+    INSERT (changes.py), which takes it at once; either holds it to the COMMIT: positions in commit
+    order. (SQLite has one writer at a time: the owner's last entry is their position.)
+
+    `listened_until`: until when some live stream listens for the owner (kept fresh while it is
+    open); only then does a change notify, as notifying costs every writer. Being on this row, it
+    is ordered with every change by the row's lock (migration 0012 says why that matters)."""
 
     __tablename__ = "change_counters"
 
     user_id: str = Field(primary_key=True, sa_type=String(OWNER_ID_MAX_LENGTH))
     last_seq: int = Field(sa_type=BigInteger, nullable=False)
+    listened_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class ChangeRow(SQLModel, table=True):
@@ -268,19 +273,6 @@ change_counters_table: Table = ChangeCounterRow.__table__  # type: ignore[attr-d
 # The purge of changes past their retention (maintenance.py), across owners, on PostgreSQL; SQLite
 # reads the whole table now and then rather than have every write pay for an index.
 _CHANGED_AT_INDEX = Index("ix_changes_changed_at", changes_table.c.changed_at).ddl_if(dialect="postgresql")
-
-
-class ChangeListenerRow(SQLModel, table=True):
-    """An owner some live stream is open for, until when (kept fresh while it is): the change log's
-    trigger notifies (PostgreSQL) only for these owners, as notifying costs every writer."""
-
-    __tablename__ = "change_listeners"
-
-    user_id: str = Field(primary_key=True, sa_type=String(OWNER_ID_MAX_LENGTH))
-    until: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
-
-
-change_listeners_table: Table = ChangeListenerRow.__table__  # type: ignore[attr-defined]
 
 
 POSTGRESQL_ONLY_INDEXES = frozenset({_TAGS_INDEX.name, _CHANGED_AT_INDEX.name})
