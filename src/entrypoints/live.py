@@ -56,6 +56,13 @@ class LiveStreams:
         for woken in self._waiting.get(owner_id, ()):
             woken.set()
 
+    def resumed(self) -> None:
+        """Wake every stream: changes may have gone untold (the notifications were not listened for
+        a while), and each reads the feed again."""
+        for waiting in self._waiting.values():
+            for woken in waiting:
+                woken.set()
+
     def count(self, owner_id: str) -> int:
         return len(self._waiting.get(owner_id, ()))
 

@@ -17,12 +17,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
 from tests.api.helpers import PROBLEM_MEDIA_TYPE, task_url
 from tests.support.app import TEST_SECRET, auth
-from tests.support.databases import fresh_postgres_database, require_postgres
+from tests.support.databases import asyncpg_dsn, fresh_postgres_database, require_postgres
 from tests.support.events import EventStream, event_stream
 from tests.support.served import TASKS, clean_environment, served, served_process
 
@@ -57,19 +58,30 @@ def sqlite_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
 
 
 @pytest.fixture(scope="module")
-def postgres_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    cwd = tmp_path_factory.mktemp("events-postgres")
+def events_database() -> Iterator[str]:
     with fresh_postgres_database(require_postgres()) as url:
-        env = _environment(DATABASE_URL=url.replace("postgresql+asyncpg://", "postgresql://", 1))
-        subprocess.run([TASKS, "migrate"], cwd=cwd, env=env, check=True, capture_output=True)
-        with served(cwd, env) as first, served(cwd, env) as second:
-            yield first, second
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_services(
+    events_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    cwd = tmp_path_factory.mktemp("events-postgres")
+    env = _environment(DATABASE_URL=events_database.replace("postgresql+asyncpg://", "postgresql://", 1))
+    subprocess.run([TASKS, "migrate"], cwd=cwd, env=env, check=True, capture_output=True)
+    with served(cwd, env) as first, served(cwd, env) as second:
+        yield first, second
 
 
 @asynccontextmanager
 async def client_for(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
         yield client
+
+
+_CUT_LISTENERS = """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                    WHERE datname = current_database() AND query = 'LISTEN "tasks_changes"'"""
 
 
 async def _ready(stream: EventStream) -> str:
@@ -134,6 +146,36 @@ async def test_on_sqlite_a_stream_hears_at_once_of_its_own_process_and_by_pollin
         made_here = await _create(one, alice, "here")
         assert (await slow_poller.next(within=1.0)).json["id"] == made_here  # told, not polled
         assert (await fast.next(within=2.0)).json["id"] == made_here  # polled, from the other process
+
+
+@pytest.mark.postgres
+async def test_a_change_made_while_the_listening_connection_was_lost_reaches_the_stream_once_it_is_back(
+    postgres_services: tuple[str, str], events_database: str
+) -> None:
+    first, second = postgres_services
+    alice = auth(f"alice-{uuid.uuid4()}")
+    admin = await asyncpg.connect(asyncpg_dsn(events_database))
+    try:
+        async with (
+            client_for(first) as writer,
+            client_for(second) as reader,
+            event_stream(reader, EVENTS, alice) as stream,
+        ):
+            await _ready(stream)
+            cut = 0
+            async with asyncio.timeout(5):
+                while not cut:  # the stream listens once it has said `ready`
+                    cut = await admin.fetchval(_CUT_LISTENERS)
+                    await asyncio.sleep(0.05)
+            untold = await _create(writer, alice, "while no one listened")
+            seen = await stream.next(within=3.0)  # the reconnection's backoff and more; polling: 30 s
+            told = await _create(writer, alice, "once it listens again")
+            then = await stream.next(within=1.0)
+    finally:
+        await admin.close()
+
+    assert seen.json["id"] == untold
+    assert then.json["id"] == told
 
 
 @pytest.mark.postgres

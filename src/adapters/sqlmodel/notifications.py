@@ -4,8 +4,8 @@ owners some stream listens for) and tells each owner to whoever waits for them; 
 process serves a stream (entrypoints/live.py starts and stops it).
 
 A transaction-mode pooler cannot LISTEN: this connects to the direct URL. Whenever the connection
-is lost it connects again, with backoff; meanwhile streams still poll, so a change is late, never
-lost."""
+is lost it connects again, with backoff; meanwhile streams still poll, and once it listens again
+every stream is woken (`resumed`) to read what was not told: a change is late, never lost."""
 
 from __future__ import annotations
 
@@ -25,9 +25,15 @@ _BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 class ChangeNotifications:
-    def __init__(self, connect_args: dict[str, Any], changed: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        connect_args: dict[str, Any],
+        changed: Callable[[str], None],
+        resumed: Callable[[], None] = lambda: None,
+    ) -> None:
         self._connect_args = connect_args
         self._changed = changed
+        self._resumed = resumed
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()  # set while a connection listens
 
@@ -52,7 +58,7 @@ class ChangeNotifications:
                 await task
 
     async def _listen(self) -> None:
-        failures = 0
+        failures, listened = 0, False
         while True:
             connection: asyncpg.Connection | None = None
             try:
@@ -61,7 +67,9 @@ class ChangeNotifications:
                 connection.add_termination_listener(functools.partial(_set, lost))
                 await connection.add_listener(CHANNEL, self._notified)
                 self.listening.set()
-                failures = 0
+                if listened:  # changes committed while it was lost were told to no one
+                    self._resumed()
+                failures, listened = 0, True
                 await lost.wait()
                 log.warning("the connection listening for changes was lost; connecting again")
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:

@@ -122,9 +122,8 @@ def _live_updates(container: Container, settings: Settings) -> ChangeNotificatio
         return None
     from adapters.sqlmodel.notifications import ChangeNotifications  # noqa: PLC0415 (asyncpg: when used)
 
-    notifications = ChangeNotifications(
-        postgres_connect_args(url, settings.database_connect_timeout_seconds), streams.changed
-    )
+    connect_args = postgres_connect_args(url, settings.database_connect_timeout_seconds)
+    notifications = ChangeNotifications(connect_args, streams.changed, streams.resumed)
     streams.notifications = notifications  # listened for while a stream is open
     return notifications
 
