@@ -251,8 +251,8 @@ class ChangeLog(ABC):
     async def listen(self, until: datetime) -> None:
         """Say that a live stream waits for this owner's changes until `until`: other processes
         are told of them as they commit (where the database can tell them). Once this has committed,
-        every change of the owner's is either told or already committed: a read of the log begun
-        after it misses none that is not told."""
+        each change of the owner's had committed before it, or is told as it commits: a read of the
+        log begun after this misses none that is not told."""
         await self._listen(self.owner_id, until)
 
     @abstractmethod
